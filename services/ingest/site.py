@@ -1,0 +1,76 @@
+"""Everything the scraper knows about the LGSCO site's addresses and markup, in one place.
+
+Site: https://www.lgo.org.uk (configurable as LGSCO_SITE_URL; tests use a fake site on 127.0.0.1).
+When the site changes its templates, this module (and sources/lgsco.py, which reads these
+selectors) is the one place to fix.
+
+History:
+- 2026-11 first version, from stored pages: decision inside `article#article`, header as
+  `.label`/`.value` pairs; search at /Decisions/SearchResults, 10 results a page.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlencode
+
+from lgsco.shared.references import to_slug
+
+# --- Addresses -------------------------------------------------------------------------------
+
+DECISIONS_HOME = "/decisions"  # visited first to prime the session (cookies) before searching
+SEARCH_PATH = "/Decisions/SearchResults"
+PERMALINK_PREFIX = "/decisions/"
+# /decisions/{category-slug}/{subcategory-slug}/{yy-nnn-nnn}
+PERMALINK_TEMPLATE = "/decisions/{category_slug}/{subcategory_slug}/{ref_slug}"
+RESULTS_PER_PAGE = 10
+
+# Query parameters of the search. The keyword parameter is not confirmed on the real site.
+PARAM_FROM = "fd"
+PARAM_TO = "td"
+PARAM_PAGE = "page"
+PARAM_ORGANISATION = "aname"
+PARAM_DECISION_CODES = "dc"
+PARAM_SORT = "sortOrder"
+PARAM_KEYWORD = "q"
+ALL_DECISION_CODES = "c+nu+u+"  # closed after initial enquiries, not upheld, upheld
+
+# Browser-like headers: the search has served an empty shell to clients that look like bots.
+ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+ACCEPT_LANGUAGE = "en-GB,en;q=0.9"
+
+
+def search_path(
+    *, decided_from: date, decided_to: date, page: int = 1, organisation: str | None = None
+) -> str:
+    """Path and query of one page of the date-window search, oldest first."""
+    params: dict[str, str] = {
+        PARAM_FROM: decided_from.isoformat(),
+        PARAM_TO: decided_to.isoformat(),
+        PARAM_DECISION_CODES: ALL_DECISION_CODES,
+        PARAM_SORT: "ascending",
+        PARAM_PAGE: str(page),
+    }
+    if organisation:
+        params[PARAM_ORGANISATION] = organisation
+    return f"{SEARCH_PATH}?{urlencode(params, safe='+')}"
+
+
+def keyword_search_path(keyword: str) -> str:
+    """Path and query of a keyword search: how a reference is found when its permalink is not."""
+    return f"{SEARCH_PATH}?{urlencode({PARAM_KEYWORD: keyword})}"
+
+
+def permalink_path(category_slug: str, subcategory_slug: str, reference: str) -> str:
+    return PERMALINK_TEMPLATE.format(
+        category_slug=category_slug, subcategory_slug=subcategory_slug, ref_slug=to_slug(reference)
+    )
+
+
+# --- Selectors -------------------------------------------------------------------------------
+# Read by sources/lgsco.py (pure parsing). Fallbacks for other template shapes live there too.
+
+ARTICLE = "article#article"
+HEADER_LABEL = ".label"
+HEADER_VALUE = ".value"
+LISTING_RESULT_COUNT_TEXT = "Your search has"  # "Your search has 1,234 results"

@@ -1,0 +1,98 @@
+"""Enums and value types that both services use: the closed vocabularies of the product."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    """The outcome as the LGSCO publishes it on a decision page."""
+
+    UPHELD = "upheld"
+    NOT_UPHELD = "not_upheld"
+    CLOSED_AFTER_INITIAL_ENQUIRIES = "closed_after_initial_enquiries"
+
+
+# "Closed after initial enquiries" -> Outcome.CLOSED_AFTER_INITIAL_ENQUIRIES, as printed on pages.
+OUTCOME_LABELS: dict[str, Outcome] = {
+    "upheld": Outcome.UPHELD,
+    "not upheld": Outcome.NOT_UPHELD,
+    "closed after initial enquiries": Outcome.CLOSED_AFTER_INITIAL_ENQUIRIES,
+}
+
+
+class Finding(StrEnum):
+    """What the Ombudsman found, where the text states it (finer than the outcome)."""
+
+    FAULT_AND_INJUSTICE = "fault_and_injustice"
+    FAULT_NO_INJUSTICE = "fault_no_injustice"
+    NO_FAULT = "no_fault"
+    REMEDIED_BEFORE_DECISION = "remedied_before_decision"
+    OUT_OF_JURISDICTION = "out_of_jurisdiction"
+    PREMATURE = "premature"
+    NOT_INVESTIGATED = "not_investigated"
+
+
+class RemedyType(StrEnum):
+    APOLOGY = "apology"
+    FINANCIAL_PAYMENT = "financial_payment"
+    STAFF_TRAINING = "staff_training"
+    PROCEDURE_REVIEW = "procedure_review"
+    REASSESSMENT = "reassessment"
+    PROVIDE_SERVICE = "provide_service"
+    REFUND_OR_WAIVE = "refund_or_waive"
+    EXPLANATION = "explanation"
+    REVIEW_DECISION = "review_decision"
+    OTHER = "other"
+
+
+class RemedyStatus(StrEnum):
+    """Stored tracking status; `overdue` is derived from the due date and never stored."""
+
+    PENDING = "pending"
+    COMPLETED = "completed"
+    OVERDUE = "overdue"
+    NOT_REQUIRED = "not_required"
+
+
+class PublicationStatus(StrEnum):
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+
+class OrganisationKind(StrEnum):
+    """Kind of body, derived from its name, used to compare like with like."""
+
+    COUNTY = "county"
+    DISTRICT = "district"
+    LONDON_BOROUGH = "london_borough"
+    METROPOLITAN = "metropolitan"
+    UNITARY = "unitary"
+    CARE_PROVIDER = "care_provider"
+    OTHER = "other"
+
+
+class RunKind(StrEnum):
+    INGEST_REFERENCE = "ingest_reference"
+    CRAWL = "crawl"
+    REFRESH = "refresh"
+    RECHECK = "recheck"
+    REPARSE = "reparse"
+
+
+class RunStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class FetchResult(StrEnum):
+    """What happened to one reference in a run: one line of `lgsco ingest` output."""
+
+    NEW = "new"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    WITHDRAWN = "withdrawn"
+    NOT_FOUND = "not_found"
+    FAILED = "failed"

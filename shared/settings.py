@@ -1,0 +1,119 @@
+"""Settings: the one reader of environment variables (prefix LGSCO_, `.env` supported).
+
+Every field is documented in the README's configuration table; keep the two in step
+(tests/unit/test_settings.py checks that they are).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or wrong; the message is one line naming it and what is wrong."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LGSCO_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL (postgresql://user:pass@host:5432/db). Unset: embedded server.",
+    )
+    redis_url: str | None = Field(
+        default=None, description="Redis URL (redis://host:6379/0). Unset: embedded server."
+    )
+    home: Path = Field(
+        default=Path(".lgsco"), description="Data directory for the embedded PostgreSQL and Redis."
+    )
+    site_url: str = Field(
+        default="https://www.lgo.org.uk", description="Base URL of the LGSCO site; the only host fetched."
+    )
+    requests_per_second: float = Field(
+        default=1.0, gt=0, le=50, description="Request rate to the site, shared by all workers."
+    )
+    contact: str = Field(
+        default="ops@example.org",
+        description="Contact address sent in the User-Agent so the LGSCO can reach the operator.",
+    )
+    request_timeout: float = Field(default=30.0, gt=0, le=300, description="Seconds per request.")
+    max_retries: int = Field(default=5, ge=0, le=20, description="Retries per request after the first try.")
+    crawl_concurrency: int = Field(
+        default=1, ge=1, le=64, description="Pages fetched at once by one crawl (keep 1 for the real site)."
+    )
+    api_host: str = Field(default="127.0.0.1", description="Address the API listens on.")
+    api_port: int = Field(default=8000, ge=1, le=65535, description="Port the API listens on.")
+    require_api_key: bool = Field(
+        default=False, description="Require a key with scope `read` for decision data and statistics."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed by CORS (JSON list); empty: CORS closed."
+    )
+    rate_limit_per_minute: int = Field(
+        default=600, ge=1, description="API requests per minute per key or client address."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Log level."
+    )
+    log_format: Literal["json", "text"] = Field(default="json", description="Log line format.")
+    schedule_enabled: bool = Field(
+        default=True, description="Run the daily refresh and recheck jobs on the worker."
+    )
+    recheck_days: int = Field(
+        default=30, ge=1, le=365, description="Days over which every stored decision is rechecked."
+    )
+
+    @field_validator("site_url")
+    @classmethod
+    def _site_url_is_http(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError("must be an http(s) URL with a host, like https://www.lgo.org.uk")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_is_postgres(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        scheme = urlsplit(value).scheme
+        if not scheme.startswith("postgres"):
+            raise ValueError("must be a PostgreSQL URL (postgresql://...); no other database is supported")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
+            raise ValueError("must be a Redis URL (redis://host:6379/0 or unix:///path/redis.sock)")
+        return value
+
+    @property
+    def user_agent(self) -> str:
+        return f"OmbudsmanDecisionsService/0.1 (+{self.contact}; re-use of LGSCO decisions)"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate settings, turning a validation error into one clear line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "LGSCO_" + "_".join(str(p) for p in first["loc"]).upper()
+        given = first.get("input")
+        raise SettingsError(f"{name} is invalid: {first['msg']} (given: {given!r})") from None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return load_settings()
