@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     )
     request_timeout: float = Field(default=30.0, gt=0, le=300, description="Seconds per request.")
     max_retries: int = Field(default=5, ge=0, le=20, description="Retries per request after the first try.")
+    retry_backoff: float = Field(
+        default=1.0, ge=0, le=60, description="Base seconds of the exponential backoff between retries."
+    )
     crawl_concurrency: int = Field(
         default=1, ge=1, le=64, description="Pages fetched at once by one crawl (keep 1 for the real site)."
     )
@@ -56,9 +59,6 @@ class Settings(BaseSettings):
     )
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS (JSON list); empty: CORS closed."
-    )
-    rate_limit_per_minute: int = Field(
-        default=600, ge=1, description="API requests per minute per key or client address."
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Log level."

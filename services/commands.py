@@ -1,0 +1,144 @@
+"""What the operational commands do, as coroutines (the CLI only parses arguments and prints)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from redis.asyncio import Redis
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from lgsco.ingest.crawl import CrawlError, Crawler
+from lgsco.ingest.fetch import FetchError, SiteClient
+from lgsco.ingest.pipeline import IngestOutcome, Ingestor
+from lgsco.ingest.reparse import reparse_all
+from lgsco.ingest.worker import site_client
+from lgsco.shared.db import make_engine, make_sessionmaker
+from lgsco.shared.domain import FetchResult, RunKind, RunStatus
+from lgsco.shared.embedded import ServiceUrls
+from lgsco.shared.models import IngestRun
+from lgsco.shared.settings import Settings
+
+Echo = Callable[[str], Any]
+
+
+@contextlib.asynccontextmanager
+async def _ingest_context(
+    settings: Settings, urls: ServiceUrls
+) -> AsyncIterator[tuple[async_sessionmaker[AsyncSession], SiteClient]]:
+    engine = make_engine(urls.database_url, pool=True)
+    redis = Redis.from_url(urls.redis_url)
+    client = site_client(settings, redis)
+    try:
+        yield make_sessionmaker(engine), client
+    finally:
+        await client.aclose()
+        await redis.aclose()
+        await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def _recorded_run(
+    sessionmaker: async_sessionmaker[AsyncSession], kind: RunKind, params: dict[str, Any]
+) -> AsyncIterator[int]:
+    """A run row for work started from the command line, so operations see it like any other."""
+    now = datetime.now(UTC)
+    async with sessionmaker.begin() as session:
+        run = IngestRun(kind=kind, job_key=f"cli:{kind.value}:{now.isoformat()}", params=params,
+                        status=RunStatus.RUNNING, counts={}, started_at=now, attempts=1)
+        session.add(run)
+        await session.flush()
+        run_id = run.id
+    status, error = RunStatus.SUCCEEDED, None
+    try:
+        yield run_id
+    except Exception as exc:
+        status, error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        async with sessionmaker.begin() as session:
+            await session.execute(update(IngestRun).where(IngestRun.id == run_id).values(
+                status=status, error=error, finished_at=datetime.now(UTC)))
+
+
+async def ingest_references(
+    settings: Settings, urls: ServiceUrls, references: list[str], *, echo: Echo
+) -> bool:
+    async with _ingest_context(settings, urls) as (sessionmaker, client):
+        ingestor = Ingestor(sessionmaker, client)
+        ok = True
+        async with _recorded_run(sessionmaker, RunKind.INGEST_REFERENCE, {"references": references}) as run_id:
+            for reference in references:
+                outcome = await ingestor.ingest(reference, run_id=run_id)
+                echo(outcome.line())
+                ok &= outcome.result not in (FetchResult.FAILED, FetchResult.NOT_FOUND)
+        return ok
+
+
+async def crawl_window(
+    settings: Settings, urls: ServiceUrls, start: date, end: date, organisation: str | None, *, echo: Echo
+) -> bool:
+    async with _ingest_context(settings, urls) as (sessionmaker, client):
+        crawler = Crawler(sessionmaker, client, concurrency=settings.crawl_concurrency)
+        params = {"from": start.isoformat(), "to": end.isoformat(), "organisation": organisation}
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, transient=False) as bar:
+            task = bar.add_task("decisions", total=None)
+
+            def advance(outcome: IngestOutcome) -> None:
+                bar.advance(task)
+                if outcome.result == FetchResult.FAILED:
+                    bar.console.print(outcome.line())
+
+            try:
+                async with _recorded_run(sessionmaker, RunKind.CRAWL, params) as run_id:
+                    report = await crawler.crawl(start, end, organisation=organisation,
+                                                 run_id=run_id, progress=advance)
+            except (CrawlError, FetchError) as exc:
+                echo(f"crawl stopped: {exc} (run it again to resume where it stopped)")
+                return False
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items())) or "no decisions"
+        echo(f"windows crawled {report.windows_done}, already complete {report.windows_skipped}; {counts}")
+        return report.counts.get(FetchResult.FAILED.value, 0) == 0
+
+
+async def reparse_stored(urls: ServiceUrls, *, echo: Echo) -> None:
+    engine = make_engine(urls.database_url, pool=False)
+    try:
+        counts = await reparse_all(make_sessionmaker(engine), report=lambda ref, what: echo(f"{ref}  {what}"))
+    finally:
+        await engine.dispose()
+    echo(", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing stored")
+
+
+async def create_key(urls: ServiceUrls, name: str, scopes: list[str], *, echo: Echo) -> int:
+    from lgsco.api import keys
+
+    engine = make_engine(urls.database_url, pool=False)
+    try:
+        async with make_sessionmaker(engine).begin() as session:
+            _, secret = await keys.create_key(session, name, scopes)
+    except ValueError as exc:
+        echo(f"error: {exc}")
+        return 2
+    finally:
+        await engine.dispose()
+    echo(f"key {name!r} with scopes {', '.join(scopes)}; it is shown only this once:\n{secret}")
+    return 0
+
+
+async def revoke_key(urls: ServiceUrls, name: str, *, echo: Echo) -> int:
+    from lgsco.api import keys
+
+    engine = make_engine(urls.database_url, pool=False)
+    try:
+        async with make_sessionmaker(engine).begin() as session:
+            revoked = await keys.revoke_key(session, name)
+    finally:
+        await engine.dispose()
+    echo(f"key {name!r} revoked" if revoked else f"error: no active key named {name!r}")
+    return 0 if revoked else 1

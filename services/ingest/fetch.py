@@ -1,0 +1,189 @@
+"""The HTTP client for the LGSCO site: headers, timeouts, politeness, retries, conditional GETs.
+
+Only paths on the configured site are ever requested: callers pass a path (`/decisions/...`),
+never a URL, and a link read from a page is reduced to its path only if it is on the same host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import httpx
+
+from lgsco.ingest import site
+from lgsco.ingest.ratelimit import SiteRateLimiter
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_RETRY_AFTER = 300.0
+
+
+class FetchError(Exception):
+    """The site could not be reached or kept failing after every retry; `reason` says how."""
+
+    def __init__(self, reason: str, *, path: str, status: int | None = None) -> None:
+        super().__init__(f"{reason} ({path})")
+        self.reason = reason
+        self.path = path
+        self.status = status
+
+
+class OffSiteURL(ValueError):
+    """A link points away from the configured site; it is never fetched."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    path: str
+    status: int  # 200, 304 (not modified), 404, 410
+    text: str
+    etag: str | None
+    last_modified: str | None
+    content_type: str | None
+    fetched_at: datetime
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def gone(self) -> bool:
+        return self.status in (404, 410)
+
+
+def site_path(link: str, site_url: str) -> str:
+    """Reduce a link read from a page to a path on the configured site, or raise OffSiteURL."""
+    parts = urlsplit(link)
+    base = urlsplit(site_url)
+    if parts.scheme and parts.scheme not in ("http", "https"):
+        raise OffSiteURL(f"{link!r} is not an http(s) link")
+    if parts.netloc and parts.hostname != base.hostname:
+        raise OffSiteURL(f"{link!r} is not on {base.hostname}")
+    path = parts.path or "/"
+    if not path.startswith("/") or "\\" in path or ".." in path.split("/"):
+        raise OffSiteURL(f"{link!r} is not a plain path on the site")
+    return path + (f"?{parts.query}" if parts.query else "")
+
+
+class SiteClient:
+    """One instance per worker; `get` is safe to call concurrently."""
+
+    def __init__(
+        self,
+        *,
+        site_url: str,
+        user_agent: str,
+        limiter: SiteRateLimiter,
+        timeout: float = 30.0,
+        max_retries: int = 5,
+        backoff: float = 1.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.site_url = site_url.rstrip("/")
+        self._limiter = limiter
+        self._max_retries = max_retries
+        self._backoff = backoff
+        self._primed = False
+        self._prime_lock = asyncio.Lock()
+        self._client = httpx.AsyncClient(
+            base_url=self.site_url,
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=True,
+            transport=transport,
+            headers={
+                "User-Agent": user_agent,
+                "Accept": site.ACCEPT,
+                "Accept-Language": site.ACCEPT_LANGUAGE,
+            },
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def prime(self) -> None:
+        """Visit /decisions once, keeping its cookies, before searching (the site's bot shield)."""
+        async with self._prime_lock:
+            if not self._primed:
+                await self.get(site.DECISIONS_HOME)
+                self._primed = True
+
+    async def get(
+        self, path: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> Page:
+        """GET a path with retries; returns 200/304/404/410 pages, raises FetchError otherwise."""
+        path = site_path(path, self.site_url)
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        last_error = "no attempt made"
+        last_retry_after: float | None = None
+        for attempt in range(self._max_retries + 1):
+            if attempt:
+                await asyncio.sleep(self._delay(attempt, last_retry_after))
+            last_retry_after = None
+            await self._limiter.wait()
+            try:
+                response = await self._client.get(path, headers=headers)
+                text = response.text if response.status_code == 200 else ""
+            except httpx.TimeoutException:
+                last_error = "timed out"
+                continue
+            except httpx.TransportError as exc:
+                last_error = f"connection failed: {type(exc).__name__}: {exc}"
+                continue
+            status = response.status_code
+            if status in RETRY_STATUSES:
+                last_error = f"HTTP {status}"
+                last_retry_after = _retry_after(response.headers.get("Retry-After"))
+                continue
+            if status == 200 and _looks_truncated(text, response.headers.get("content-type")):
+                last_error = "truncated page (no closing </html>)"
+                continue
+            if status not in (200, 304, 404, 410):
+                raise FetchError(f"unexpected HTTP {status}", path=path, status=status)
+            return Page(
+                path=path,
+                status=status,
+                text=text,
+                etag=response.headers.get("ETag"),
+                last_modified=response.headers.get("Last-Modified"),
+                content_type=response.headers.get("content-type"),
+                fetched_at=datetime.now(UTC),
+            )
+        raise FetchError(f"gave up after {self._max_retries + 1} tries: {last_error}", path=path)
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return retry_after
+        # Exponential backoff with full jitter, capped at a minute.
+        return random.uniform(0, min(60.0, self._backoff * 2 ** (attempt - 1)))  # noqa: S311
+
+
+def _retry_after(value: str | None) -> float | None:
+    """`Retry-After: 3` or an HTTP date -> seconds to wait (bounded)."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    return max(0.0, min(seconds, MAX_RETRY_AFTER))
+
+
+def _looks_truncated(text: str, content_type: str | None) -> bool:
+    if content_type and "html" not in content_type:
+        return False
+    return "</html>" not in text[-2000:].lower()

@@ -1,0 +1,160 @@
+"""arq jobs. The one queued function, `run_ingest`, takes a run id and re-reads the run row,
+so a job run twice (arq may) or resumed after a crash does the same, idempotent work."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypedDict
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from lgsco.ingest.crawl import Crawler
+from lgsco.ingest.fetch import SiteClient
+from lgsco.ingest.pipeline import Ingestor
+from lgsco.ingest.reparse import reparse_all
+from lgsco.shared import queue as jobqueue
+from lgsco.shared import runs
+from lgsco.shared.domain import PublicationStatus, RunKind, RunStatus
+from lgsco.shared.models import Decision, IngestRun
+from lgsco.shared.schedule import REFRESH_MONTHS, ScheduledJob
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 10.0
+STALE_AFTER = timedelta(seconds=45)
+
+
+class JobContext(TypedDict):
+    sessionmaker: async_sessionmaker[AsyncSession]
+    client: SiteClient
+    queue: jobqueue.Queue
+    crawl_concurrency: int
+    recheck_days: int
+
+
+async def run_ingest(ctx: JobContext, run_id: int) -> str:
+    """Carry out one ingest run; its row records status, timings, counts and the error."""
+    sessionmaker = ctx["sessionmaker"]
+    async with sessionmaker.begin() as session:
+        run = await session.get(IngestRun, run_id, with_for_update=True)
+        if run is None or run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED):
+            return "nothing to do"
+        if run.status == RunStatus.RUNNING and _fresh(run.heartbeat_at):
+            return "running elsewhere"
+        run.status = RunStatus.RUNNING
+        run.started_at = run.started_at or datetime.now(UTC)
+        run.heartbeat_at = datetime.now(UTC)
+        run.attempts += 1
+        kind, params = run.kind, dict(run.params)
+    status, error = RunStatus.SUCCEEDED, None
+    try:
+        async with _heartbeat(sessionmaker, run_id):
+            await _dispatch(ctx, run_id, kind, params)
+    except asyncio.CancelledError:
+        raise  # shutdown: the run stays `running` and is resumed from its checkpoint
+    except Exception as exc:
+        log.exception("run %s failed", run_id)
+        status, error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
+    async with sessionmaker.begin() as session:
+        await session.execute(
+            update(IngestRun)
+            .where(IngestRun.id == run_id)
+            .values(status=status, error=error, finished_at=datetime.now(UTC))
+        )
+    return status.value
+
+
+async def _dispatch(ctx: JobContext, run_id: int, kind: RunKind, params: dict[str, Any]) -> None:
+    crawler = Crawler(ctx["sessionmaker"], ctx["client"], concurrency=ctx["crawl_concurrency"])
+    if kind == RunKind.INGEST_REFERENCE:
+        await Ingestor(ctx["sessionmaker"], ctx["client"]).ingest(params["reference"], run_id=run_id)
+    elif kind == RunKind.CRAWL:
+        await crawler.crawl(
+            date.fromisoformat(params["from"]), date.fromisoformat(params["to"]),
+            organisation=params.get("organisation"), run_id=run_id,
+        )
+    elif kind == RunKind.REFRESH:
+        today = datetime.now(UTC).date()
+        start = (today.replace(day=1) - timedelta(days=31 * (REFRESH_MONTHS - 1))).replace(day=1)
+        await crawler.crawl(start, today, run_id=run_id, refresh=True)
+    elif kind == RunKind.RECHECK:
+        await _recheck_slice(ctx, run_id)
+    elif kind == RunKind.REPARSE:
+        await reparse_all(ctx["sessionmaker"])
+
+
+async def _recheck_slice(ctx: JobContext, run_id: int) -> None:
+    """Re-fetch the least recently fetched 1/recheck_days of published decisions."""
+    async with ctx["sessionmaker"]() as session:
+        total = await session.scalar(select(func.count()).select_from(Decision)) or 0
+        size = math.ceil(total / ctx["recheck_days"])
+        rows = (await session.execute(
+            select(Decision.reference, Decision.permalink)
+            .where(Decision.status == PublicationStatus.PUBLISHED)
+            .order_by(Decision.last_fetched_at, Decision.id)
+            .limit(size)
+        )).all()
+    ingestor = Ingestor(ctx["sessionmaker"], ctx["client"])
+    for reference, permalink in rows:
+        await ingestor.ingest(reference, run_id=run_id, path=permalink)
+
+
+def _fresh(heartbeat_at: datetime | None) -> bool:
+    return heartbeat_at is not None and datetime.now(UTC) - heartbeat_at < STALE_AFTER
+
+
+@contextlib.asynccontextmanager
+async def _heartbeat(
+    sessionmaker: async_sessionmaker[AsyncSession], run_id: int
+) -> AsyncIterator[None]:
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            async with sessionmaker.begin() as session:
+                await session.execute(
+                    update(IngestRun).where(IngestRun.id == run_id)
+                    .values(heartbeat_at=datetime.now(UTC))
+                )
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def recover_stale_runs(ctx: JobContext) -> int:
+    """Re-enqueue runs left `running` by a worker that died (no heartbeat for STALE_AFTER)."""
+    cutoff = datetime.now(UTC) - STALE_AFTER
+    async with ctx["sessionmaker"]() as session:
+        stale = list(await session.scalars(select(IngestRun.id).where(
+            IngestRun.status == RunStatus.RUNNING, IngestRun.heartbeat_at < cutoff
+        )))
+        queued = list(await session.scalars(select(IngestRun.id).where(
+            IngestRun.status == RunStatus.QUEUED
+        )))
+    for run_id in stale:
+        # A fresh job id: the dead worker's job may still hold its id in Redis.
+        await jobqueue.enqueue(ctx["queue"], "run_ingest", run_id,
+                               job_id=f"run:{run_id}:resume:{int(cutoff.timestamp())}")
+    for run_id in queued:
+        await runs.enqueue_run(ctx["queue"], run_id)  # no-op when already queued
+    return len(stale)
+
+
+async def enqueue_scheduled(ctx: JobContext, job: ScheduledJob) -> None:
+    """What a cron entry does: create (or find) an ordinary run and queue it."""
+    day = datetime.now(UTC).date().isoformat()
+    async with ctx["sessionmaker"].begin() as session:
+        run, _ = await runs.find_or_create(
+            session, kind=job.kind, job_key=f"{job.name}:{day}", params={"scheduled": job.name}
+        )
+    await runs.enqueue_run(ctx["queue"], run.id)

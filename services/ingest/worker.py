@@ -1,0 +1,78 @@
+"""arq WorkerSettings: the queued function, the cron schedule, start-up and shut-down."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from arq import cron
+from arq.worker import Worker
+from redis.asyncio import Redis
+
+from lgsco.ingest.fetch import SiteClient
+from lgsco.ingest.jobs import JobContext, enqueue_scheduled, recover_stale_runs, run_ingest
+from lgsco.ingest.ratelimit import SiteRateLimiter
+from lgsco.shared import queue as jobqueue
+from lgsco.shared.db import make_engine, make_sessionmaker
+from lgsco.shared.schedule import SCHEDULE, ScheduledJob
+from lgsco.shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+JOB_TIMEOUT_SECONDS = 24 * 3600  # a full backfill is long; crashes are caught by heartbeats
+
+
+def site_client(settings: Settings, redis: Redis, *, rate_limited: bool = True) -> SiteClient:
+    limiter = SiteRateLimiter(redis, settings.requests_per_second if rate_limited else None)
+    return SiteClient(
+        site_url=settings.site_url,
+        user_agent=settings.user_agent,
+        limiter=limiter,
+        timeout=settings.request_timeout,
+        max_retries=settings.max_retries,
+        backoff=settings.retry_backoff,
+    )
+
+
+def _cron_job(job: ScheduledJob) -> Any:
+    async def enqueue(ctx: JobContext) -> None:
+        await enqueue_scheduled(ctx, job)
+
+    enqueue.__qualname__ = enqueue.__name__ = f"schedule_{job.name}"
+    return cron(enqueue, hour=job.hour, minute=job.minute, run_at_startup=False)
+
+
+def build_worker(settings: Settings, *, database_url: str, redis_url: str, **kwargs: Any) -> Worker:
+    """An arq Worker wired to our database and Redis (used by `lgsco worker` and `lgsco up`)."""
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        engine = make_engine(database_url)
+        ctx["engine"] = engine
+        ctx["sessionmaker"] = make_sessionmaker(engine)
+        ctx["queue"] = ctx["redis"]
+        ctx["client"] = site_client(settings, ctx["redis"])
+        ctx["crawl_concurrency"] = settings.crawl_concurrency
+        ctx["recheck_days"] = settings.recheck_days
+        recovered = await recover_stale_runs(ctx)  # type: ignore[arg-type]
+        if recovered:
+            log.info("resumed %d run(s) left by a stopped worker", recovered)
+
+    async def shutdown(ctx: dict[str, Any]) -> None:
+        await ctx["client"].aclose()
+        await ctx["engine"].dispose()
+
+    cron_jobs = [cron(recover_stale_runs, second={0}, run_at_startup=False)]
+    if settings.schedule_enabled:
+        cron_jobs += [_cron_job(job) for job in SCHEDULE]
+    return Worker(
+        functions=[run_ingest],
+        cron_jobs=cron_jobs,
+        redis_settings=jobqueue.redis_settings(redis_url),
+        queue_name=jobqueue.QUEUE_NAME,
+        on_startup=startup,
+        on_shutdown=shutdown,
+        job_timeout=JOB_TIMEOUT_SECONDS,
+        max_jobs=4,
+        keep_result=3600,
+        **kwargs,
+    )

@@ -1,0 +1,178 @@
+"""Real PostgreSQL and Redis for the suite: embedded by default, or the servers named by
+LGSCO_TEST_DATABASE_URL / LGSCO_TEST_REDIS_URL. Each session gets its own migrated database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from lgsco.ingest.fetch import SiteClient
+from lgsco.ingest.worker import site_client
+from lgsco.shared.db import make_engine, make_sessionmaker
+from lgsco.shared.migrate import upgrade
+from lgsco.shared.settings import Settings
+from tests.fakesite.corpus import CorpusEntry, corpus_available, load_corpus
+from tests.fakesite.corpus_site import corpus_site, window_of
+from tests.fakesite.server import FakeSite
+
+TABLES = ("remedy_event", "remedy", "decision_version", "decision_organisation", "decision",
+          "organisation", "ingest_failure", "crawl_window", "listing_fetch", "raw_page",
+          "ingest_run", "api_key")
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if url := os.environ.get("LGSCO_TEST_DATABASE_URL"):
+        yield url
+        return
+    from lgsco.shared.embedded import EmbeddedPostgres
+
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("postgres"))
+    yield server.url("postgres")
+    server.stop()
+
+
+def _with_database(url: str, name: str) -> str:
+    """Same server, another database: replace the path of a postgresql:// URL."""
+    head, _, tail = url.partition("://")
+    rest, _, query = tail.partition("?")
+    hostpart = rest.split("/", 1)[0]
+    return f"{head}://{hostpart}/{name}" + (f"?{query}" if query else "")
+
+
+async def _admin(url: str, sql: str) -> None:
+    from lgsco.shared.db import async_url
+
+    dsn = async_url(url).replace("postgresql+asyncpg://", "postgresql://")
+    host = None
+    if "?host=" in dsn:
+        dsn, _, host = dsn.partition("?host=")
+    from urllib.parse import unquote
+
+    conn = await asyncpg.connect(dsn, host=unquote(host) if host else None)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def fresh_database(admin_url: str, label: str) -> str:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"test_{label}_{worker}_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    url = _with_database(admin_url, name)
+    upgrade(url)
+    return url
+
+
+def drop_database(admin_url: str, url: str) -> None:
+    name = url.split("://", 1)[1].split("/", 1)[1].split("?", 1)[0]
+    asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def database_url(pg_admin_url: str) -> Iterator[str]:
+    url = fresh_database(pg_admin_url, "suite")
+    yield url
+    drop_database(pg_admin_url, url)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if url := os.environ.get("LGSCO_TEST_REDIS_URL"):
+        yield url
+        return
+    from lgsco.shared.embedded import EmbeddedRedis
+
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+    yield server.url()
+    server.stop()
+
+
+@pytest.fixture
+async def sessionmaker(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A clean database for each test (tables truncated), so code that commits is still isolated."""
+    engine = make_engine(database_url, pool=False)
+    async with engine.begin() as conn:
+        from sqlalchemy import text
+
+        await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    yield make_sessionmaker(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    client = Redis.from_url(redis_url)
+    await client.flushdb()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def corpus() -> list[CorpusEntry]:
+    if not corpus_available():
+        pytest.skip("the LGSCO corpus (../shared/corpus) is absent: it is not part of the "
+                    "repository; set LGSCO_CORPUS_DIR to run the corpus tests")
+    return load_corpus()
+
+
+def test_settings(site_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "site_url": site_url, "requests_per_second": 50, "request_timeout": 1.0,
+        "max_retries": 6, "retry_backoff": 0.01, "contact": "tests@example.org",
+    }
+    return Settings(**(values | overrides))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def fake_site() -> Iterator[FakeSite]:
+    """An empty fake site; tests add decisions and faults before crawling it."""
+    site = FakeSite()
+    site.start()
+    yield site
+    site.stop()
+
+
+@pytest.fixture
+async def client(fake_site: FakeSite, redis: Redis) -> AsyncIterator[SiteClient]:
+    site = site_client(test_settings(fake_site.url), redis)
+    yield site
+    await site.aclose()
+
+
+async def crawl_corpus_into(database_url: str, redis_url: str, entries: list[CorpusEntry],
+                            shape: str = "site") -> None:
+    from lgsco.ingest.crawl import Crawler
+
+    site = corpus_site(entries, shape=shape)
+    site.start()
+    engine = make_engine(database_url, pool=False)
+    redis = Redis.from_url(redis_url)
+    client = site_client(test_settings(site.url), redis, rate_limited=False)
+    try:
+        start, end = window_of(entries)
+        await Crawler(make_sessionmaker(engine), client, concurrency=4).crawl(start, end)
+    finally:
+        await client.aclose()
+        await redis.aclose()
+        await engine.dispose()
+        site.stop()
+
+
+@pytest.fixture(scope="session")
+def crawled_database_url(pg_admin_url: str, redis_url: str, corpus: list[CorpusEntry]) -> Iterator[str]:
+    """A database holding the whole corpus, crawled by the ingest worker from the fake site."""
+    url = fresh_database(pg_admin_url, "crawled")
+    asyncio.run(crawl_corpus_into(url, redis_url, corpus))
+    yield url
+    drop_database(pg_admin_url, url)
+
+
