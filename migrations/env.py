@@ -18,7 +18,7 @@ target_metadata = Base.metadata
 
 
 def _database_url(stack: ExitStack) -> str:
-    """The URL given by `lgsco migrate` / tests, else LGSCO_DATABASE_URL, else the embedded server."""
+    """The URL given by `lgsco migrate` or tests, else LGSCO_DATABASE_URL, else embedded."""
     given = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
     if given:
         return str(given)

@@ -64,7 +64,9 @@ def api() -> None:
 
 @app.command()
 def worker(
-    check: Annotated[bool, typer.Option(help="Exit 0 if a worker reported healthy recently.")] = False,
+    check: Annotated[
+        bool, typer.Option(help="Exit 0 if a worker reported healthy recently.")
+    ] = False,
 ) -> None:
     """Run the ingest worker and its schedule only (production: one or more replicas)."""
     from lgsco.runner import check_worker, serve_worker
@@ -77,7 +79,9 @@ def worker(
 
 
 @app.command()
-def ingest(references: Annotated[list[str], typer.Argument(help="e.g. '22 003 374' 22-003-374")]) -> None:
+def ingest(
+    references: Annotated[list[str], typer.Argument(help="e.g. '22 003 374' 22-003-374")],
+) -> None:
     """Fetch, parse and store decisions now; one line per reference. Exit 1 if any failed."""
     from lgsco.commands import ingest_references
     from lgsco.shared.references import InvalidReference, normalise
@@ -129,14 +133,20 @@ def reparse() -> None:
 @keys_app.command("create")
 def keys_create(
     name: Annotated[str, typer.Option(help="Who the key is for (shown in audit trails).")],
-    scopes: Annotated[str, typer.Option(help="Comma-separated: read,remedies:write,jobs:write,admin")] = "read",
+    scopes: Annotated[
+        str, typer.Option(help="Comma-separated: read,remedies:write,jobs:write,admin")
+    ] = "read",
 ) -> None:
     """Create an API key; the secret is printed once and stored only as a hash."""
     from lgsco.commands import create_key
 
     settings = _settings()
     with runtime.services(settings) as urls:
-        code = asyncio.run(create_key(urls, name, [s.strip() for s in scopes.split(",") if s.strip()], echo=typer.echo))
+        code = asyncio.run(
+            create_key(
+                urls, name, [s.strip() for s in scopes.split(",") if s.strip()], echo=typer.echo
+            )
+        )
     raise typer.Exit(code)
 
 

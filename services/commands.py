@@ -12,9 +12,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco.ingest.crawl import CrawlError, Crawler
+from lgsco.ingest.crawl import Crawler, CrawlError
 from lgsco.ingest.fetch import FetchError, SiteClient
-from lgsco.ingest.pipeline import IngestOutcome, Ingestor
+from lgsco.ingest.pipeline import Ingestor, IngestOutcome
 from lgsco.ingest.reparse import reparse_all
 from lgsco.ingest.worker import site_client
 from lgsco.shared.db import make_engine, make_sessionmaker
@@ -48,8 +48,15 @@ async def _recorded_run(
     """A run row for work started from the command line, so operations see it like any other."""
     now = datetime.now(UTC)
     async with sessionmaker.begin() as session:
-        run = IngestRun(kind=kind, job_key=f"cli:{kind.value}:{now.isoformat()}", params=params,
-                        status=RunStatus.RUNNING, counts={}, started_at=now, attempts=1)
+        run = IngestRun(
+            kind=kind,
+            job_key=f"cli:{kind.value}:{now.isoformat()}",
+            params=params,
+            status=RunStatus.RUNNING,
+            counts={},
+            started_at=now,
+            attempts=1,
+        )
         session.add(run)
         await session.flush()
         run_id = run.id
@@ -61,8 +68,11 @@ async def _recorded_run(
         raise
     finally:
         async with sessionmaker.begin() as session:
-            await session.execute(update(IngestRun).where(IngestRun.id == run_id).values(
-                status=status, error=error, finished_at=datetime.now(UTC)))
+            await session.execute(
+                update(IngestRun)
+                .where(IngestRun.id == run_id)
+                .values(status=status, error=error, finished_at=datetime.now(UTC))
+            )
 
 
 async def ingest_references(
@@ -71,7 +81,9 @@ async def ingest_references(
     async with _ingest_context(settings, urls) as (sessionmaker, client):
         ingestor = Ingestor(sessionmaker, client)
         ok = True
-        async with _recorded_run(sessionmaker, RunKind.INGEST_REFERENCE, {"references": references}) as run_id:
+        async with _recorded_run(
+            sessionmaker, RunKind.INGEST_REFERENCE, {"references": references}
+        ) as run_id:
             for reference in references:
                 outcome = await ingestor.ingest(reference, run_id=run_id)
                 echo(outcome.line())
@@ -80,12 +92,23 @@ async def ingest_references(
 
 
 async def crawl_window(
-    settings: Settings, urls: ServiceUrls, start: date, end: date, organisation: str | None, *, echo: Echo
+    settings: Settings,
+    urls: ServiceUrls,
+    start: date,
+    end: date,
+    organisation: str | None,
+    *,
+    echo: Echo,
 ) -> bool:
     async with _ingest_context(settings, urls) as (sessionmaker, client):
         crawler = Crawler(sessionmaker, client, concurrency=settings.crawl_concurrency)
         params = {"from": start.isoformat(), "to": end.isoformat(), "organisation": organisation}
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
         with Progress(*columns, transient=False) as bar:
             task = bar.add_task("decisions", total=None)
 
@@ -96,20 +119,25 @@ async def crawl_window(
 
             try:
                 async with _recorded_run(sessionmaker, RunKind.CRAWL, params) as run_id:
-                    report = await crawler.crawl(start, end, organisation=organisation,
-                                                 run_id=run_id, progress=advance)
+                    report = await crawler.crawl(
+                        start, end, organisation=organisation, run_id=run_id, progress=advance
+                    )
             except (CrawlError, FetchError) as exc:
                 echo(f"crawl stopped: {exc} (run it again to resume where it stopped)")
                 return False
         counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items())) or "no decisions"
-        echo(f"windows crawled {report.windows_done}, already complete {report.windows_skipped}; {counts}")
+        done, skipped = report.windows_done, report.windows_skipped
+        windows = f"windows crawled {done}, already complete {skipped}"
+        echo(f"{windows}; {counts}")
         return report.counts.get(FetchResult.FAILED.value, 0) == 0
 
 
 async def reparse_stored(urls: ServiceUrls, *, echo: Echo) -> None:
     engine = make_engine(urls.database_url, pool=False)
     try:
-        counts = await reparse_all(make_sessionmaker(engine), report=lambda ref, what: echo(f"{ref}  {what}"))
+        counts = await reparse_all(
+            make_sessionmaker(engine), report=lambda ref, what: echo(f"{ref}  {what}")
+        )
     finally:
         await engine.dispose()
     echo(", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing stored")

@@ -17,8 +17,14 @@ def _api_server(settings: Settings, urls: ServiceUrls) -> uvicorn.Server:
     from lgsco.api.main import create_app
 
     app = create_app(settings, database_url=urls.database_url, redis_url=urls.redis_url)
-    config = uvicorn.Config(app, host=settings.api_host, port=settings.api_port,
-                            log_config=None, access_log=False, lifespan="on")
+    config = uvicorn.Config(
+        app,
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+    )
     return uvicorn.Server(config)
 
 
@@ -54,8 +60,9 @@ async def run_all(settings: Settings, urls: ServiceUrls, *, announce: Callable[[
 
     await asyncio.to_thread(upgrade, urls.database_url)
     server = _api_server(settings, urls)
-    worker = build_worker(settings, database_url=urls.database_url, redis_url=urls.redis_url,
-                          handle_signals=False)
+    worker = build_worker(
+        settings, database_url=urls.database_url, redis_url=urls.redis_url, handle_signals=False
+    )
     base = f"http://{settings.api_host}:{settings.api_port}"
     announce(f"API on {base}  docs {base}/docs  (Ctrl-C stops everything)")
     api_task = asyncio.create_task(server.serve())

@@ -35,12 +35,15 @@ class EmbeddedPostgres:
         import pgserver  # imported here: it starts nothing until asked, but is slow to import
 
         data_dir.mkdir(parents=True, exist_ok=True)
-        self._server: Any = pgserver.get_server(data_dir, cleanup_mode="stop")
+        self._server: Any = pgserver.get_server(  # type: ignore[attr-defined]
+            data_dir, cleanup_mode="stop"
+        )
 
     def url(self, database: str = "lgsco") -> str:
         if not _DB_NAME.match(database):
             raise ValueError(f"unsafe database name {database!r}")
-        exists = self._server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
+        # `database` matched _DB_NAME above, so it is safe to interpolate.
+        exists = self._server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")  # noqa: S608
         if "(1 row)" not in exists:
             self._server.psql(f'CREATE DATABASE "{database}";')
         # pgserver listens on a Unix socket in a directory it chooses (short enough for the OS).

@@ -20,9 +20,10 @@ RUN_JOB = "run_ingest"
 
 
 class IngestReferenceRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"kind": "ingest_reference", "reference": "22 003 374"}
-    ]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"kind": "ingest_reference", "reference": "22 003 374"}]},
+    )
 
     kind: Literal["ingest_reference"]
     reference: str = Field(description="Any form: '22 003 374', '22-003-374', '22003374'.")
@@ -41,9 +42,15 @@ class IngestReferenceRequest(BaseModel):
 
 
 class CrawlRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, json_schema_extra={"examples": [
-        {"kind": "crawl", "from": "2024-01-01", "to": "2024-01-31", "organisation": None}
-    ]})
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {"kind": "crawl", "from": "2024-01-01", "to": "2024-01-31", "organisation": None}
+            ]
+        },
+    )
 
     kind: Literal["crawl"]
     from_: date = Field(alias="from", description="First decision date of the window.")

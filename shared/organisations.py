@@ -8,8 +8,18 @@ from lgsco.shared.domain import OrganisationKind
 
 # Metropolitan boroughs and the core cities that are metropolitan districts ("Leeds City Council").
 _METROPOLITAN_CITIES = {
-    "birmingham", "bradford", "coventry", "leeds", "liverpool", "manchester", "newcastle upon tyne",
-    "salford", "sheffield", "sunderland", "wakefield", "wolverhampton",
+    "birmingham",
+    "bradford",
+    "coventry",
+    "leeds",
+    "liverpool",
+    "manchester",
+    "newcastle upon tyne",
+    "salford",
+    "sheffield",
+    "sunderland",
+    "wakefield",
+    "wolverhampton",
 }
 _LONDON = re.compile(
     r"^(london borough of|royal borough of kensington|royal borough of greenwich|"

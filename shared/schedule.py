@@ -31,7 +31,7 @@ SCHEDULE: list[ScheduledJob] = [
         kind=RunKind.REFRESH,
         hour=3,
         minute=15,
-        description="Re-crawl the current and previous two months to pick up new and changed decisions.",
+        description=("Re-crawl the current and previous two months for new and changed decisions."),
     ),
     ScheduledJob(
         name="recheck_withdrawals",

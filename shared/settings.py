@@ -35,7 +35,8 @@ class Settings(BaseSettings):
         default=Path(".lgsco"), description="Data directory for the embedded PostgreSQL and Redis."
     )
     site_url: str = Field(
-        default="https://www.lgo.org.uk", description="Base URL of the LGSCO site; the only host fetched."
+        default="https://www.lgo.org.uk",
+        description="Base URL of the LGSCO site; the only host fetched.",
     )
     requests_per_second: float = Field(
         default=1.0, gt=0, le=50, description="Request rate to the site, shared by all workers."
@@ -45,17 +46,26 @@ class Settings(BaseSettings):
         description="Contact address sent in the User-Agent so the LGSCO can reach the operator.",
     )
     request_timeout: float = Field(default=30.0, gt=0, le=300, description="Seconds per request.")
-    max_retries: int = Field(default=5, ge=0, le=20, description="Retries per request after the first try.")
+    max_retries: int = Field(
+        default=5, ge=0, le=20, description="Retries per request after the first try."
+    )
     retry_backoff: float = Field(
-        default=1.0, ge=0, le=60, description="Base seconds of the exponential backoff between retries."
+        default=1.0,
+        ge=0,
+        le=60,
+        description="Base seconds of the exponential backoff between retries.",
     )
     crawl_concurrency: int = Field(
-        default=1, ge=1, le=64, description="Pages fetched at once by one crawl (keep 1 for the real site)."
+        default=1,
+        ge=1,
+        le=64,
+        description="Pages fetched at once by one crawl (keep 1 for the real site).",
     )
     api_host: str = Field(default="127.0.0.1", description="Address the API listens on.")
     api_port: int = Field(default=8000, ge=1, le=65535, description="Port the API listens on.")
     require_api_key: bool = Field(
-        default=False, description="Require a key with scope `read` for decision data and statistics."
+        default=False,
+        description="Require a key with scope `read` for decision data and statistics.",
     )
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS (JSON list); empty: CORS closed."
@@ -86,7 +96,9 @@ class Settings(BaseSettings):
             return None
         scheme = urlsplit(value).scheme
         if not scheme.startswith("postgres"):
-            raise ValueError("must be a PostgreSQL URL (postgresql://...); no other database is supported")
+            raise ValueError(
+                "must be a PostgreSQL URL (postgresql://...); no other database is supported"
+            )
         return value
 
     @field_validator("redis_url")

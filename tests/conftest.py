@@ -22,9 +22,20 @@ from tests.fakesite.corpus import CorpusEntry, corpus_available, load_corpus
 from tests.fakesite.corpus_site import corpus_site, window_of
 from tests.fakesite.server import FakeSite
 
-TABLES = ("remedy_event", "remedy", "decision_version", "decision_organisation", "decision",
-          "organisation", "ingest_failure", "crawl_window", "listing_fetch", "raw_page",
-          "ingest_run", "api_key")
+TABLES = (
+    "remedy_event",
+    "remedy",
+    "decision_version",
+    "decision_organisation",
+    "decision",
+    "organisation",
+    "ingest_failure",
+    "crawl_window",
+    "listing_fetch",
+    "raw_page",
+    "ingest_run",
+    "api_key",
+)
 
 
 @pytest.fixture(scope="session")
@@ -119,15 +130,21 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
 @pytest.fixture(scope="session")
 def corpus() -> list[CorpusEntry]:
     if not corpus_available():
-        pytest.skip("the LGSCO corpus (../shared/corpus) is absent: it is not part of the "
-                    "repository; set LGSCO_CORPUS_DIR to run the corpus tests")
+        pytest.skip(
+            "the LGSCO corpus (../shared/corpus) is absent: it is not part of the "
+            "repository; set LGSCO_CORPUS_DIR to run the corpus tests"
+        )
     return load_corpus()
 
 
 def test_settings(site_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
-        "site_url": site_url, "requests_per_second": 50, "request_timeout": 1.0,
-        "max_retries": 6, "retry_backoff": 0.01, "contact": "tests@example.org",
+        "site_url": site_url,
+        "requests_per_second": 50,
+        "request_timeout": 1.0,
+        "max_retries": 6,
+        "retry_backoff": 0.01,
+        "contact": "tests@example.org",
     }
     return Settings(**(values | overrides))  # type: ignore[arg-type]
 
@@ -148,8 +165,9 @@ async def client(fake_site: FakeSite, redis: Redis) -> AsyncIterator[SiteClient]
     await site.aclose()
 
 
-async def crawl_corpus_into(database_url: str, redis_url: str, entries: list[CorpusEntry],
-                            shape: str = "site") -> None:
+async def crawl_corpus_into(
+    database_url: str, redis_url: str, entries: list[CorpusEntry], shape: str = "site"
+) -> None:
     from lgsco.ingest.crawl import Crawler
 
     site = corpus_site(entries, shape=shape)
@@ -168,11 +186,11 @@ async def crawl_corpus_into(database_url: str, redis_url: str, entries: list[Cor
 
 
 @pytest.fixture(scope="session")
-def crawled_database_url(pg_admin_url: str, redis_url: str, corpus: list[CorpusEntry]) -> Iterator[str]:
+def crawled_database_url(
+    pg_admin_url: str, redis_url: str, corpus: list[CorpusEntry]
+) -> Iterator[str]:
     """A database holding the whole corpus, crawled by the ingest worker from the fake site."""
     url = fresh_database(pg_admin_url, "crawled")
     asyncio.run(crawl_corpus_into(url, redis_url, corpus))
     yield url
     drop_database(pg_admin_url, url)
-
-

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lgsco.ingest import site
 from lgsco.ingest.fetch import SiteClient
-from lgsco.ingest.pipeline import IngestOutcome, Ingestor
+from lgsco.ingest.pipeline import Ingestor, IngestOutcome
 from lgsco.ingest.sources.base import ParsedListing, ParseError
 from lgsco.ingest.sources.lgsco import parse_listing
 from lgsco.shared.domain import FetchResult
@@ -113,7 +113,9 @@ class Crawler:
                         return True
                     page_number += 1
             finally:
-                await lock_session.execute(text("SELECT pg_advisory_unlock(hashtext(:k))"), {"k": key})
+                await lock_session.execute(
+                    text("SELECT pg_advisory_unlock(hashtext(:k))"), {"k": key}
+                )
                 await lock_session.commit()
 
     async def _checkpoint(
@@ -122,13 +124,20 @@ class Crawler:
         async with self._sessionmaker.begin() as session:
             await session.execute(
                 insert(CrawlWindow)
-                .values(starts_on=starts_on, ends_on=ends_on, organisation=organisation, next_page=1)
+                .values(
+                    starts_on=starts_on, ends_on=ends_on, organisation=organisation, next_page=1
+                )
                 .on_conflict_do_nothing()
             )
-            window = await session.scalar(select(CrawlWindow).where(
-                CrawlWindow.starts_on == starts_on, CrawlWindow.ends_on == ends_on,
-                CrawlWindow.organisation == organisation,
-            ).with_for_update())
+            window = await session.scalar(
+                select(CrawlWindow)
+                .where(
+                    CrawlWindow.starts_on == starts_on,
+                    CrawlWindow.ends_on == ends_on,
+                    CrawlWindow.organisation == organisation,
+                )
+                .with_for_update()
+            )
             assert window is not None
             if refresh and window.completed_at is not None:
                 window.completed_at = None
@@ -140,23 +149,25 @@ class Crawler:
         self, starts_on: date, ends_on: date, organisation: str, page_number: int
     ) -> ParsedListing:
         path = site.search_path(
-            decided_from=starts_on, decided_to=ends_on, page=page_number,
+            decided_from=starts_on,
+            decided_to=ends_on,
+            page=page_number,
             organisation=organisation or None,
         )
         page = await self._client.get(path)  # FetchError propagates: the run records it
         try:
             listing = parse_listing(page.text, url=path) if page.status == 200 else None
         except ParseError as exc:
-            await self._record_listing(path, None, shell=True)
+            await self._record_listing(path, None, search_shell=True)
             raise CrawlError(f"listing {path} could not be read: {exc.reason}") from exc
         if listing is None:
             raise CrawlError(f"listing {path} answered HTTP {page.status}")
-        await self._record_listing(path, listing.total, shell=False)
+        await self._record_listing(path, listing.total, search_shell=False)
         return listing
 
-    async def _record_listing(self, path: str, total: int | None, *, shell: bool) -> None:
+    async def _record_listing(self, path: str, total: int | None, *, search_shell: bool) -> None:
         async with self._sessionmaker.begin() as session:
-            session.add(ListingFetch(url=path, result_count=total, search_shell=shell))
+            session.add(ListingFetch(url=path, result_count=total, search_shell=search_shell))
 
     async def _ingest_page(
         self,
@@ -176,7 +187,9 @@ class Crawler:
 
         await asyncio.gather(*(one(item.reference, item.url) for item in listing.items))
 
-    async def _save_progress(self, window_id: int, total: int, next_page: int, finished: bool) -> None:
+    async def _save_progress(
+        self, window_id: int, total: int, next_page: int, finished: bool
+    ) -> None:
         async with self._sessionmaker.begin() as session:
             window = await session.get(CrawlWindow, window_id)
             assert window is not None

@@ -73,11 +73,15 @@ async def run_ingest(ctx: JobContext, run_id: int) -> str:
 async def _dispatch(ctx: JobContext, run_id: int, kind: RunKind, params: dict[str, Any]) -> None:
     crawler = Crawler(ctx["sessionmaker"], ctx["client"], concurrency=ctx["crawl_concurrency"])
     if kind == RunKind.INGEST_REFERENCE:
-        await Ingestor(ctx["sessionmaker"], ctx["client"]).ingest(params["reference"], run_id=run_id)
+        await Ingestor(ctx["sessionmaker"], ctx["client"]).ingest(
+            params["reference"], run_id=run_id
+        )
     elif kind == RunKind.CRAWL:
         await crawler.crawl(
-            date.fromisoformat(params["from"]), date.fromisoformat(params["to"]),
-            organisation=params.get("organisation"), run_id=run_id,
+            date.fromisoformat(params["from"]),
+            date.fromisoformat(params["to"]),
+            organisation=params.get("organisation"),
+            run_id=run_id,
         )
     elif kind == RunKind.REFRESH:
         today = datetime.now(UTC).date()
@@ -94,12 +98,14 @@ async def _recheck_slice(ctx: JobContext, run_id: int) -> None:
     async with ctx["sessionmaker"]() as session:
         total = await session.scalar(select(func.count()).select_from(Decision)) or 0
         size = math.ceil(total / ctx["recheck_days"])
-        rows = (await session.execute(
-            select(Decision.reference, Decision.permalink)
-            .where(Decision.status == PublicationStatus.PUBLISHED)
-            .order_by(Decision.last_fetched_at, Decision.id)
-            .limit(size)
-        )).all()
+        rows = (
+            await session.execute(
+                select(Decision.reference, Decision.permalink)
+                .where(Decision.status == PublicationStatus.PUBLISHED)
+                .order_by(Decision.last_fetched_at, Decision.id)
+                .limit(size)
+            )
+        ).all()
     ingestor = Ingestor(ctx["sessionmaker"], ctx["client"])
     for reference, permalink in rows:
         await ingestor.ingest(reference, run_id=run_id, path=permalink)
@@ -118,7 +124,8 @@ async def _heartbeat(
             await asyncio.sleep(HEARTBEAT_SECONDS)
             async with sessionmaker.begin() as session:
                 await session.execute(
-                    update(IngestRun).where(IngestRun.id == run_id)
+                    update(IngestRun)
+                    .where(IngestRun.id == run_id)
                     .values(heartbeat_at=datetime.now(UTC))
                 )
 
@@ -135,16 +142,24 @@ async def recover_stale_runs(ctx: JobContext) -> int:
     """Re-enqueue runs left `running` by a worker that died (no heartbeat for STALE_AFTER)."""
     cutoff = datetime.now(UTC) - STALE_AFTER
     async with ctx["sessionmaker"]() as session:
-        stale = list(await session.scalars(select(IngestRun.id).where(
-            IngestRun.status == RunStatus.RUNNING, IngestRun.heartbeat_at < cutoff
-        )))
-        queued = list(await session.scalars(select(IngestRun.id).where(
-            IngestRun.status == RunStatus.QUEUED
-        )))
+        stale = list(
+            await session.scalars(
+                select(IngestRun.id).where(
+                    IngestRun.status == RunStatus.RUNNING, IngestRun.heartbeat_at < cutoff
+                )
+            )
+        )
+        queued = list(
+            await session.scalars(select(IngestRun.id).where(IngestRun.status == RunStatus.QUEUED))
+        )
     for run_id in stale:
         # A fresh job id: the dead worker's job may still hold its id in Redis.
-        await jobqueue.enqueue(ctx["queue"], "run_ingest", run_id,
-                               job_id=f"run:{run_id}:resume:{int(cutoff.timestamp())}")
+        await jobqueue.enqueue(
+            ctx["queue"],
+            "run_ingest",
+            run_id,
+            job_id=f"run:{run_id}:resume:{int(cutoff.timestamp())}",
+        )
     for run_id in queued:
         await runs.enqueue_run(ctx["queue"], run_id)  # no-op when already queued
     return len(stale)

@@ -41,7 +41,7 @@ class DecisionRecord:
 
 
 def outcome(label: str | None) -> Outcome | None:
-    """'Closed after initial enquiries' -> Outcome.CLOSED_AFTER_INITIAL_ENQUIRIES; unknown -> None."""
+    """The published label -> the closed vocabulary; an unknown label -> None (and a warning)."""
     if label is None:
         return None
     return OUTCOME_LABELS.get(" ".join(label.lower().split()))

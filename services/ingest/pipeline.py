@@ -90,30 +90,51 @@ class Ingestor:
             await store.lock_reference(session, reference)
             decision = await store.get_decision(session, reference)
             if page.not_modified and decision is not None:
-                return IngestOutcome(reference, await store.mark_fetched(session, decision, page.fetched_at))
+                return IngestOutcome(
+                    reference, await store.mark_fetched(session, decision, page.fetched_at)
+                )
             if page.gone:
                 if decision is None:
-                    await store.record_failure(session, run_id=run_id, reference=reference,
-                                               url=page.path, kind="not_found",
-                                               reason=f"HTTP {page.status}: not found on the site")
+                    await store.record_failure(
+                        session,
+                        run_id=run_id,
+                        reference=reference,
+                        url=page.path,
+                        kind="not_found",
+                        reason=f"HTTP {page.status}: not found on the site",
+                    )
                     return IngestOutcome(reference, FetchResult.NOT_FOUND, "not found on the site")
                 result = await store.mark_withdrawn(
                     session, decision, on=page.fetched_at.date(), seen_at=page.fetched_at
                 )
                 return IngestOutcome(reference, result)
             raw = await store.latest_raw_page(session, decision.raw_page_id if decision else None)
-            if decision is not None and raw is not None and raw.body_sha256 == store.body_sha256(page.text):
+            if (
+                decision is not None
+                and raw is not None
+                and raw.body_sha256 == store.body_sha256(page.text)
+            ):
                 # Same bytes as last time: no re-parse.
-                return IngestOutcome(reference, await store.mark_fetched(session, decision, page.fetched_at))
+                return IngestOutcome(
+                    reference, await store.mark_fetched(session, decision, page.fetched_at)
+                )
             saved = await store.save_raw_page(session, page, reference)
             try:
                 parsed = parse_decision(page.text, url=page.path)
                 if parsed.reference != reference:
-                    raise ParseError(f"page shows reference {parsed.reference}, expected {reference}")
+                    raise ParseError(
+                        f"page shows reference {parsed.reference}, expected {reference}"
+                    )
             except ParseError as exc:
-                await store.record_failure(session, run_id=run_id, reference=reference,
-                                           url=page.path, kind="parse", reason=exc.reason,
-                                           raw_page_id=saved.id)
+                await store.record_failure(
+                    session,
+                    run_id=run_id,
+                    reference=reference,
+                    url=page.path,
+                    kind="parse",
+                    reason=exc.reason,
+                    raw_page_id=saved.id,
+                )
                 return IngestOutcome(reference, FetchResult.FAILED, f"quarantined: {exc.reason}")
             record = normalise.decision(parsed, permalink=page.path)
             result = await store.upsert_decision(
@@ -121,7 +142,9 @@ class Ingestor:
             )
             return IngestOutcome(reference, result)
 
-    async def _fail(self, run_id: int | None, reference: str, url: str, kind: str, reason: str) -> None:
+    async def _fail(
+        self, run_id: int | None, reference: str, url: str, kind: str, reason: str
+    ) -> None:
         async with self._sessionmaker.begin() as session:
             await store.record_failure(
                 session, run_id=run_id, reference=reference, url=url, kind=kind, reason=reason

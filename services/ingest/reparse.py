@@ -21,9 +21,11 @@ async def reparse_all(
 ) -> Counter[str]:
     """Return counts of changed / unchanged / failed; `report(reference, what)` per change."""
     async with sessionmaker() as session:
-        rows = (await session.execute(
-            select(Decision.reference, Decision.raw_page_id).order_by(Decision.id)
-        )).all()
+        rows = (
+            await session.execute(
+                select(Decision.reference, Decision.raw_page_id).order_by(Decision.id)
+            )
+        ).all()
     counts: Counter[str] = Counter()
     for reference, raw_page_id in rows:
         if raw_page_id is None:

@@ -74,3 +74,21 @@ ARTICLE = "article#article"
 HEADER_LABEL = ".label"
 HEADER_VALUE = ".value"
 LISTING_RESULT_COUNT_TEXT = "Your search has"  # "Your search has 1,234 results"
+HEADER_TERM = "dt"  # other templates: `<dl><dt>Category</dt><dd>A > B</dd>...</dl>`
+HEADER_DEFINITION = "dd"
+HEADER_PAIRS = f"{HEADER_LABEL}, {HEADER_VALUE}, {HEADER_TERM}, {HEADER_DEFINITION}"
+# The decision container, most specific first: the first one whose text holds a `(YY NNN NNN)`
+# title wins, else the whole body (CHROME removed either way).
+ARTICLE_FALLBACKS = ("article", "main", "[role=main]")
+HEADINGS = "h1, h2, h3, h4, h5, h6"
+BOLD_PARAGRAPH = "p > strong, p > b"  # `<p><strong>The complaint</strong></p>` as a heading
+# Page furniture removed from the container before its text is read.
+CHROME = (
+    "script, style, noscript, template, iframe, svg, form, button, nav, aside, footer, "
+    "body > header, [hidden], [role=navigation], [role=banner], [role=contentinfo], "
+    "[id*=cookie i], [class*=cookie i]"
+)
+# Unwrapped (then adjacent text merged) so a paragraph with links or emphasis reads as one line.
+INLINE_TAGS = ("a", "span", "strong", "b", "em", "i", "u", "abbr", "small", "sup", "sub", "cite")
+INLINE_TAGS += ("q", "mark", "time", "font", "img", "wbr")
+LISTING_LINK = "a[href]"  # a result's title links to its permalink /decisions/{cat}/{sub}/{ref}

@@ -30,8 +30,18 @@ from lgsco.shared.models import (
 )
 from lgsco.shared.organisations import kind_of
 
-_TRACKED_FIELDS = ("reference", "organisations", "category", "subcategory", "outcome_label",
-                   "decided_on", "summary", "sections", "body_text", "remedies")
+_TRACKED_FIELDS = (
+    "reference",
+    "organisations",
+    "category",
+    "subcategory",
+    "outcome_label",
+    "decided_on",
+    "summary",
+    "sections",
+    "body_text",
+    "remedies",
+)
 
 
 async def lock_reference(session: AsyncSession, reference: str) -> None:
@@ -90,10 +100,16 @@ async def upsert_decision(
     await session.flush()
     await _link_organisations(session, decision.id, record.organisations)
     await sync_remedies(session, decision.id, record.remedies)
-    session.add(DecisionVersion(
-        decision_id=decision.id, version=decision.version, content_hash=record.content_hash,
-        parser_version=record.parser_version, raw_page_id=raw_page_id, changed_fields=changed,
-    ))
+    session.add(
+        DecisionVersion(
+            decision_id=decision.id,
+            version=decision.version,
+            content_hash=record.content_hash,
+            parser_version=record.parser_version,
+            raw_page_id=raw_page_id,
+            changed_fields=changed,
+        )
+    )
     await session.flush()
     return FetchResult.NEW if existing is None else FetchResult.CHANGED
 
@@ -140,20 +156,28 @@ def _changed_fields(decision: Decision, record: DecisionRecord) -> list[str]:
     return [name for name, (old, new) in pairs.items() if old != new] or ["other"]
 
 
-async def _link_organisations(session: AsyncSession, decision_id: int, names: Sequence[str]) -> None:
+async def _link_organisations(
+    session: AsyncSession, decision_id: int, names: Sequence[str]
+) -> None:
     ids: list[int] = []
     for name in names:
         await session.execute(
             insert(Organisation).values(name=name, kind=kind_of(name)).on_conflict_do_nothing()
         )
-        ids.append(await session.scalar(select(Organisation.id).where(Organisation.name == name)))
+        ids.append(
+            (
+                await session.execute(select(Organisation.id).where(Organisation.name == name))
+            ).scalar_one()
+        )
     await session.execute(
         delete(DecisionOrganisation).where(DecisionOrganisation.decision_id == decision_id)
     )
     for position, organisation_id in enumerate(dict.fromkeys(ids)):
-        session.add(DecisionOrganisation(
-            decision_id=decision_id, organisation_id=organisation_id, position=position
-        ))
+        session.add(
+            DecisionOrganisation(
+                decision_id=decision_id, organisation_id=organisation_id, position=position
+            )
+        )
 
 
 def remedy_fingerprint(item: RemedyItem) -> str:
@@ -161,14 +185,17 @@ def remedy_fingerprint(item: RemedyItem) -> str:
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()
 
 
-async def sync_remedies(session: AsyncSession, decision_id: int, items: Sequence[RemedyItem]) -> None:
+async def sync_remedies(
+    session: AsyncSession, decision_id: int, items: Sequence[RemedyItem]
+) -> None:
     """Match extracted items to stored remedies by fingerprint, keeping councils' tracking data.
 
     A remedy a new version no longer states is kept with `current = False`, never deleted.
     """
-    stored = {r.fingerprint: r for r in await session.scalars(
-        select(Remedy).where(Remedy.decision_id == decision_id)
-    )}
+    stored = {
+        r.fingerprint: r
+        for r in await session.scalars(select(Remedy).where(Remedy.decision_id == decision_id))
+    }
     seen: set[str] = set()
     for position, item in enumerate(items):
         fingerprint = remedy_fingerprint(item)
@@ -195,7 +222,9 @@ async def mark_fetched(session: AsyncSession, decision: Decision, seen_at: datet
     return FetchResult.UNCHANGED
 
 
-async def mark_withdrawn(session: AsyncSession, decision: Decision, *, on: date, seen_at: datetime) -> FetchResult:
+async def mark_withdrawn(
+    session: AsyncSession, decision: Decision, *, on: date, seen_at: datetime
+) -> FetchResult:
     """A page that answered 404/410: withdrawn on `on`; nothing is deleted."""
     decision.last_fetched_at = seen_at
     if decision.status == PublicationStatus.WITHDRAWN:
@@ -216,10 +245,16 @@ async def record_failure(
     reason: str,
     raw_page_id: int | None = None,
 ) -> None:
-    session.add(IngestFailure(
-        run_id=run_id, reference=reference, url=url, kind=kind, reason=reason[:4000],
-        raw_page_id=raw_page_id,
-    ))
+    session.add(
+        IngestFailure(
+            run_id=run_id,
+            reference=reference,
+            url=url,
+            kind=kind,
+            reason=reason[:4000],
+            raw_page_id=raw_page_id,
+        )
+    )
     await session.flush()
 
 

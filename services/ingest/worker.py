@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 from arq import cron
 from arq.worker import Worker
@@ -39,7 +39,7 @@ def _cron_job(job: ScheduledJob) -> Any:
         await enqueue_scheduled(ctx, job)
 
     enqueue.__qualname__ = enqueue.__name__ = f"schedule_{job.name}"
-    return cron(enqueue, hour=job.hour, minute=job.minute, run_at_startup=False)
+    return cron(cast(Any, enqueue), hour=job.hour, minute=job.minute, run_at_startup=False)
 
 
 def build_worker(settings: Settings, *, database_url: str, redis_url: str, **kwargs: Any) -> Worker:
@@ -61,11 +61,11 @@ def build_worker(settings: Settings, *, database_url: str, redis_url: str, **kwa
         await ctx["client"].aclose()
         await ctx["engine"].dispose()
 
-    cron_jobs = [cron(recover_stale_runs, second={0}, run_at_startup=False)]
+    cron_jobs = [cron(cast(Any, recover_stale_runs), second={0}, run_at_startup=False)]
     if settings.schedule_enabled:
         cron_jobs += [_cron_job(job) for job in SCHEDULE]
     return Worker(
-        functions=[run_ingest],
+        functions=[cast(Any, run_ingest)],
         cron_jobs=cron_jobs,
         redis_settings=jobqueue.redis_settings(redis_url),
         queue_name=jobqueue.QUEUE_NAME,

@@ -45,9 +45,9 @@ class Decision(Base):
     permalink: Mapped[str] = mapped_column(String(400))  # path on the site
     category: Mapped[str | None] = mapped_column(String(200))
     subcategory: Mapped[str | None] = mapped_column(String(200))
-    outcome: Mapped[Outcome | None] = enum_column(Outcome, nullable=True)  # type: ignore[assignment]
+    outcome: Mapped[Outcome | None] = enum_column(Outcome, nullable=True)
     outcome_label: Mapped[str | None] = mapped_column(String(200))
-    finding: Mapped[Finding | None] = enum_column(Finding, nullable=True)  # type: ignore[assignment]
+    finding: Mapped[Finding | None] = enum_column(Finding, nullable=True)
     fine_outcome: Mapped[str | None] = mapped_column(String(200))
     decided_on: Mapped[date | None] = mapped_column(Date)
     summary: Mapped[str] = mapped_column(Text)
@@ -55,7 +55,7 @@ class Decision(Base):
     body_text: Mapped[str] = mapped_column(Text)
     parse_warnings: Mapped[list[str]] = mapped_column(JSONB, default=list)
     has_remedy: Mapped[bool] = mapped_column(default=False, index=True)
-    status: Mapped[PublicationStatus] = enum_column(  # type: ignore[assignment]
+    status: Mapped[PublicationStatus] = enum_column(
         PublicationStatus, default=PublicationStatus.PUBLISHED, index=True
     )
     withdrawn_on: Mapped[date | None] = mapped_column(Date)

@@ -22,11 +22,9 @@ class IngestRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_key: Mapped[str] = mapped_column(String(200), index=True)
-    kind: Mapped[RunKind] = enum_column(RunKind)  # type: ignore[assignment]
+    kind: Mapped[RunKind] = enum_column(RunKind)
     params: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
-    status: Mapped[RunStatus] = enum_column(  # type: ignore[assignment]
-        RunStatus, default=RunStatus.QUEUED, index=True
-    )
+    status: Mapped[RunStatus] = enum_column(RunStatus, default=RunStatus.QUEUED, index=True)
     counts: Mapped[dict[str, int]] = mapped_column(JSONB, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -54,7 +52,7 @@ class CrawlWindow(Base):
 
 
 class IngestFailure(Base):
-    """A reference or page that could not be ingested, with the cause; parse failures keep the page."""
+    """A reference or page that could not be ingested, and why; parse failures keep the page."""
 
     __tablename__ = "ingest_failure"
     __table_args__ = (Index("ix_ingest_failure_created_at", "created_at"),)

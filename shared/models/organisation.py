@@ -16,5 +16,5 @@ class Organisation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300), unique=True)
-    kind: Mapped[OrganisationKind] = enum_column(OrganisationKind)  # type: ignore[assignment]
+    kind: Mapped[OrganisationKind] = enum_column(OrganisationKind)
     created_at: Mapped[CreatedAt]

@@ -29,4 +29,3 @@ class RawPage(Base):
         import zlib
 
         return zlib.decompress(self.body_zlib).decode("utf-8", errors="replace")
-

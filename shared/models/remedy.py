@@ -31,7 +31,7 @@ class Remedy(Base):
     )
     fingerprint: Mapped[str] = mapped_column(String(64))
     position: Mapped[int] = mapped_column(Integer, default=0)
-    type: Mapped[RemedyType] = enum_column(RemedyType)  # type: ignore[assignment]
+    type: Mapped[RemedyType] = enum_column(RemedyType)
     sentence: Mapped[str] = mapped_column(Text)
     amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     payee: Mapped[str | None] = mapped_column(String(200))
@@ -40,9 +40,7 @@ class Remedy(Base):
     # Still stated by the current version of the decision; False keeps tracking data of one
     # that a later version no longer states, instead of deleting it.
     current: Mapped[bool] = mapped_column(default=True)
-    status: Mapped[RemedyStatus] = enum_column(  # type: ignore[assignment]
-        RemedyStatus, default=RemedyStatus.PENDING
-    )
+    status: Mapped[RemedyStatus] = enum_column(RemedyStatus, default=RemedyStatus.PENDING)
     completed_on: Mapped[date | None] = mapped_column(Date)
     evidence_note: Mapped[str | None] = mapped_column(Text)
     revision: Mapped[int] = mapped_column(Integer, default=1)  # bumped on each PATCH (ETag)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from sqlalchemy import DateTime, String, func
 from sqlalchemy.orm import mapped_column
@@ -15,13 +15,20 @@ CreatedAt = Annotated[
 ]
 
 
-def enum_column(enum: type[StrEnum], **kwargs: object) -> object:
+def enum_column(enum: type[StrEnum], **kwargs: Any) -> Any:
     """Store an enum as its text value with a CHECK constraint (readable in SQL, easy to extend)."""
     from sqlalchemy import Enum
 
     return mapped_column(
-        Enum(enum, native_enum=False, length=40, values_callable=lambda e: [m.value for m in e],
-             validate_strings=True, create_constraint=True, name=enum.__name__.lower()),
+        Enum(
+            enum,
+            native_enum=False,
+            length=40,
+            values_callable=lambda e: [m.value for m in e],
+            validate_strings=True,
+            create_constraint=True,
+            name=enum.__name__.lower(),
+        ),
         **kwargs,
     )
 

@@ -71,15 +71,18 @@ class FakeSite:
 
     async def _fault(self, request: Request) -> Response | None:
         f = self.faults
-        rng = random.Random(f"{f.seed}:{request.url.path}?{request.url.query}:{self.requests[str(request.url)]}")
+        rng = random.Random(
+            f"{f.seed}:{request.url.path}?{request.url.query}:{self.requests[str(request.url)]}"
+        )
         self.requests[str(request.url)] += 1
         roll = rng.random()
         if roll < f.error_500:
             return Response("Internal Server Error", status_code=500)
         roll -= f.error_500
         if roll < f.throttle_429:
-            return Response("Too Many Requests", status_code=429,
-                            headers={"Retry-After": str(f.retry_after)})
+            return Response(
+                "Too Many Requests", status_code=429, headers={"Retry-After": str(f.retry_after)}
+            )
         roll -= f.throttle_429
         if roll < f.stall:
             await asyncio.sleep(f.stall_seconds)
@@ -135,11 +138,13 @@ class FakeSite:
         return response
 
     def app(self) -> Starlette:
-        return Starlette(routes=[
-            Route("/decisions", self.home),
-            Route("/Decisions/SearchResults", self.search),
-            Route("/decisions/{rest:path}", self.decision),
-        ])
+        return Starlette(
+            routes=[
+                Route("/decisions", self.home),
+                Route("/Decisions/SearchResults", self.search),
+                Route("/decisions/{rest:path}", self.decision),
+            ]
+        )
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -177,6 +182,12 @@ def _matches(keyword: str, decision: FakeDecision) -> bool:
 
 
 def _row(d: FakeDecision) -> ListingRow:
-    return ListingRow(reference=d.reference, path=d.path, organisation=d.organisation,
-                      outcome_label=d.outcome_label, subcategory=d.subcategory,
-                      decided_on=d.decided_on, summary=d.summary)
+    return ListingRow(
+        reference=d.reference,
+        path=d.path,
+        organisation=d.organisation,
+        outcome_label=d.outcome_label,
+        subcategory=d.subcategory,
+        decided_on=d.decided_on,
+        summary=d.summary,
+    )

@@ -101,7 +101,9 @@ async def test_interrupted_crawl_resumes_without_duplicates(
     try:
         start, end = window_of(corpus)
         with pytest.raises(Interrupted):
-            await crawl(sessionmaker, redis, site, start, end, concurrency=1, progress=stop_after_25)
+            await crawl(
+                sessionmaker, redis, site, start, end, concurrency=1, progress=stop_after_25
+            )
         partial = await count(sessionmaker, CrawlWindow)
         assert 0 < len(await stored(sessionmaker)) < len(corpus)
         report = await crawl(sessionmaker, redis, site, start, end)

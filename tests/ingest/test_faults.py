@@ -21,12 +21,20 @@ async def test_faulty_site_ends_with_every_decision_stored_once_and_right(
 ) -> None:
     entries = corpus[:40]
     site = corpus_site(entries)
-    site.faults = Faults(error_500=0.2, throttle_429=0.05, stall=0.05, truncate=0.05,
-                         stall_seconds=1.5, retry_after=1)
+    site.faults = Faults(
+        error_500=0.2,
+        throttle_429=0.05,
+        stall=0.05,
+        truncate=0.05,
+        stall_seconds=1.5,
+        retry_after=1,
+    )
     site.start()
     try:
         start, end = window_of(entries)
-        report = await crawl(sessionmaker, redis, site, start, end, request_timeout=0.5, max_retries=8)
+        report = await crawl(
+            sessionmaker, redis, site, start, end, request_timeout=0.5, max_retries=8
+        )
     finally:
         site.stop()
     decisions = await stored(sessionmaker)

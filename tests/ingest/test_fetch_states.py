@@ -48,7 +48,9 @@ async def test_unchanged_page_costs_no_reparse_and_changed_page_is_a_new_version
     assert await count(sessionmaker, RawPage) == 1
 
     changed = fake_decision(entry)
-    changed.html = changed.html.replace(entry.truth["summary"][:40], "Amended: " + entry.truth["summary"][:40])
+    changed.html = changed.html.replace(
+        entry.truth["summary"][:40], "Amended: " + entry.truth["summary"][:40]
+    )
     fake_site.add(changed)
     assert (await ingestor.ingest(entry.truth["ref"])).result == FetchResult.CHANGED
     decision = (await stored(sessionmaker))[entry.truth["ref"]]

@@ -28,14 +28,18 @@ async def test_requested_ingest_runs_once_on_the_worker_and_is_recorded(
 ) -> None:
     entry = corpus[0]
     fake_site.add(fake_decision(entry))
-    request = IngestReferenceRequest(kind="ingest_reference", reference=entry.truth["ref"].replace(" ", ""))
+    request = IngestReferenceRequest(
+        kind="ingest_reference", reference=entry.truth["ref"].replace(" ", "")
+    )
     queue = await jobqueue.connect(redis_url)
     try:
         run_ids = []
         for _ in range(2):  # the same request twice is the same run
             async with sessionmaker.begin() as session:
                 run, _created = await runs.find_or_create(
-                    session, kind=RunKind.INGEST_REFERENCE, job_key=request.job_key(),
+                    session,
+                    kind=RunKind.INGEST_REFERENCE,
+                    job_key=request.job_key(),
                     params=request.model_dump(),
                 )
             run_ids.append(run.id)
@@ -43,9 +47,13 @@ async def test_requested_ingest_runs_once_on_the_worker_and_is_recorded(
         assert run_ids[0] == run_ids[1]
         assert await jobqueue.queue_depth(queue) == 1
 
-        worker = build_worker(test_settings(fake_site.url, schedule_enabled=False),
-                              database_url=database_url, redis_url=redis_url, burst=True,
-                              poll_delay=0.05)
+        worker = build_worker(
+            test_settings(fake_site.url, schedule_enabled=False),
+            database_url=database_url,
+            redis_url=redis_url,
+            burst=True,
+            poll_delay=0.05,
+        )
         await worker.main()
         await worker.close()
     finally:

@@ -22,12 +22,17 @@ def test_bad_setting_names_the_variable_and_the_problem(monkeypatch: pytest.Monk
 
 def test_database_url_must_be_postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LGSCO_DATABASE_URL", "sqlite:///x.db")
-    with pytest.raises(SettingsError, match="LGSCO_DATABASE_URL is invalid: .*PostgreSQL"):
+    with pytest.raises(SettingsError, match=r"LGSCO_DATABASE_URL is invalid: .*PostgreSQL"):
         load_settings()
 
 
 def test_defaults_are_polite_and_local(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("LGSCO_DATABASE_URL", "LGSCO_REDIS_URL", "LGSCO_SITE_URL", "LGSCO_REQUESTS_PER_SECOND"):
+    for name in (
+        "LGSCO_DATABASE_URL",
+        "LGSCO_REDIS_URL",
+        "LGSCO_SITE_URL",
+        "LGSCO_REQUESTS_PER_SECOND",
+    ):
         monkeypatch.delenv(name, raising=False)
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert settings.site_url == "https://www.lgo.org.uk"
