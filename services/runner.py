@@ -40,14 +40,14 @@ async def serve_worker(settings: Settings, urls: ServiceUrls) -> None:
 
 
 async def check_worker(urls: ServiceUrls) -> int:
-    """0 when a worker recorded its health check in Redis in the last few minutes."""
+    """0 when this host's worker recorded its health check in Redis within the last minute."""
     from arq.connections import create_pool
 
     from lgsco.shared import queue as jobqueue
 
     pool = await create_pool(jobqueue.redis_settings(urls.redis_url))
     try:
-        alive = await pool.exists(jobqueue.QUEUE_NAME + ":health-check")
+        alive = await pool.exists(jobqueue.health_key())
     finally:
         await pool.aclose()
     return 0 if alive else 1

@@ -26,7 +26,11 @@ class Base(DeclarativeBase):
 
 
 def async_url(url: str) -> str:
-    """postgresql://... -> postgresql+asyncpg://... (what SQLAlchemy's async engine needs)."""
+    """postgresql://... -> postgresql+asyncpg://... (what SQLAlchemy's async engine needs).
+
+    Managed providers print `?sslmode=require`; asyncpg calls the same option `ssl`.
+    """
+    url = url.replace("sslmode=", "ssl=")
     for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
         if url.startswith(prefix):
             return "postgresql+asyncpg://" + url[len(prefix) :]

@@ -34,5 +34,12 @@ async def enqueue(queue: Queue, function: str, *args: Any, job_id: str) -> bool:
     return job is not None
 
 
+def health_key() -> str:
+    """Per-process health key (host name): one worker stopping never hides another's health."""
+    import socket
+
+    return f"{QUEUE_NAME}:health-check:{socket.gethostname()}"
+
+
 async def queue_depth(queue: Queue) -> int:
     return int(await queue.zcard(QUEUE_NAME))

@@ -137,7 +137,7 @@ def corpus() -> list[CorpusEntry]:
     return load_corpus()
 
 
-def test_settings(site_url: str, **overrides: object) -> Settings:
+def settings_for(site_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "site_url": site_url,
         "requests_per_second": 50,
@@ -160,7 +160,7 @@ def fake_site() -> Iterator[FakeSite]:
 
 @pytest.fixture
 async def client(fake_site: FakeSite, redis: Redis) -> AsyncIterator[SiteClient]:
-    site = site_client(test_settings(fake_site.url), redis)
+    site = site_client(settings_for(fake_site.url), redis)
     yield site
     await site.aclose()
 
@@ -174,7 +174,7 @@ async def crawl_corpus_into(
     site.start()
     engine = make_engine(database_url, pool=False)
     redis = Redis.from_url(redis_url)
-    client = site_client(test_settings(site.url), redis, rate_limited=False)
+    client = site_client(settings_for(site.url), redis, rate_limited=False)
     try:
         start, end = window_of(entries)
         await Crawler(make_sessionmaker(engine), client, concurrency=4).crawl(start, end)

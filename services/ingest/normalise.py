@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from lgsco.ingest.remedies import RemedyItem, classify_finding, extract_remedies, fine_outcome
+from lgsco.ingest.findings import classify_finding, fine_outcome
+from lgsco.ingest.remedies import RemedyItem, extract_remedies
 from lgsco.ingest.sources.base import ParsedDecision, Section
 from lgsco.shared.domain import OUTCOME_LABELS, Finding, Outcome
 

@@ -181,7 +181,7 @@ async def _link_organisations(
 
 
 def remedy_fingerprint(item: RemedyItem) -> str:
-    basis = f"{item.type}|{' '.join(item.sentence.lower().split())}|{item.amount}"
+    basis = f"{item.type}|{' '.join(item.sentence.lower().split())}|{item.amount}|{item.payee}"
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()
 
 

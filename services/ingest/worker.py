@@ -74,5 +74,7 @@ def build_worker(settings: Settings, *, database_url: str, redis_url: str, **kwa
         job_timeout=JOB_TIMEOUT_SECONDS,
         max_jobs=4,
         keep_result=3600,
+        health_check_interval=30,
+        health_check_key=jobqueue.health_key(),
         **kwargs,
     )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from lgsco.ingest.crawl import Crawler, CrawlReport, Progress
 from lgsco.ingest.worker import site_client
 from lgsco.shared.models import Decision
-from tests.conftest import test_settings
+from tests.conftest import settings_for
 from tests.fakesite.server import FakeSite
 
 
@@ -27,7 +27,7 @@ async def crawl(
     progress: Progress | None = None,
     **settings: object,
 ) -> CrawlReport:
-    client = site_client(test_settings(site.url, **settings), redis)
+    client = site_client(settings_for(site.url, **settings), redis)
     try:
         return await Crawler(sessionmaker, client, concurrency=concurrency).crawl(
             start, end, progress=progress

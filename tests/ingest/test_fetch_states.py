@@ -12,7 +12,7 @@ from lgsco.ingest.pipeline import Ingestor
 from lgsco.ingest.worker import site_client
 from lgsco.shared.domain import FetchResult, PublicationStatus
 from lgsco.shared.models import Decision, DecisionVersion, IngestFailure, RawPage
-from tests.conftest import test_settings
+from tests.conftest import settings_for
 from tests.fakesite.corpus import CorpusEntry
 from tests.fakesite.corpus_site import fake_decision
 from tests.fakesite.server import FakeSite
@@ -82,7 +82,7 @@ async def test_reference_never_seen_is_not_found_distinct_from_site_unavailable(
     assert missing.result == FetchResult.NOT_FOUND
     assert missing.reason == "not found on the site"
 
-    down = site_client(test_settings("http://127.0.0.1:9", max_retries=1), redis)
+    down = site_client(settings_for("http://127.0.0.1:9", max_retries=1), redis)
     try:
         unavailable = await Ingestor(sessionmaker, down).ingest("99 999 998")
     finally:

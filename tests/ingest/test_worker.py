@@ -11,7 +11,7 @@ from lgsco.shared import runs
 from lgsco.shared.domain import RunKind, RunStatus
 from lgsco.shared.jobs import IngestReferenceRequest
 from lgsco.shared.models import IngestRun
-from tests.conftest import test_settings
+from tests.conftest import settings_for
 from tests.fakesite.corpus import CorpusEntry
 from tests.fakesite.corpus_site import fake_decision
 from tests.fakesite.server import FakeSite
@@ -48,7 +48,7 @@ async def test_requested_ingest_runs_once_on_the_worker_and_is_recorded(
         assert await jobqueue.queue_depth(queue) == 1
 
         worker = build_worker(
-            test_settings(fake_site.url, schedule_enabled=False),
+            settings_for(fake_site.url, schedule_enabled=False),
             database_url=database_url,
             redis_url=redis_url,
             burst=True,

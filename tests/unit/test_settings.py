@@ -45,7 +45,10 @@ def test_defaults_are_polite_and_local(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_readme_documents_every_setting_with_its_default() -> None:
     text = README.read_text(encoding="utf-8")
     for name, field in Settings.model_fields.items():
-        row = next((line for line in text.splitlines() if f"`LGSCO_{name.upper()}`" in line), None)
+        row = next(
+            (line for line in text.splitlines() if line.startswith(f"| `LGSCO_{name.upper()}` |")),
+            None,
+        )
         assert row is not None, f"LGSCO_{name.upper()} is missing from the README table"
         default = field.default_factory() if field.default_factory else field.default  # type: ignore[call-arg]
         shown = "unset" if default is None else str(default)

@@ -1,0 +1,289 @@
+"""Remedies an LGSCO decision records: what the body agreed to do, how much, for whom, by when.
+
+Read from the summary ("The Council has agreed to apologise to Mr C, pay him £300 and improve its
+procedures") and from the `Agreed action` / `Action` / `Recommended action` sections ("Within one
+month of the final decision, the Council will: apologise to Mrs X; pay Mrs X £200 ..."). Pure:
+strings in, dataclasses out. The phrasings live in remedy_text.py.
+
+Decisions this module makes (the corpus labels in ../shared/corpus are the reference):
+- A remedy the body had already given ("The Council has apologised", "has already taken steps to
+  prevent a recurrence") is still a remedy: the corpus labels count it, and councils report it.
+  It is flagged `already_done=True`, so tracking can mark it completed; whether the complaint was
+  thereby remedied before the decision is the finding's business (findings.py).
+- `payee` is who receives money (payments, refunds), as written: "Mrs X", "Mr and Mrs L",
+  "Ms B and her father"; "him/her/them" resolve to the last person named before. "£250 each" to
+  several people becomes one item per person. Apologies and other actions carry no payee.
+- A section and the summary usually state the same remedies: the section is preferred, and a
+  summary item is dropped when the section has one of its type with the same amount (or the
+  summary gives none, or gives the section's total).
+- "The Council should provide us with evidence it has complied with the above actions" and the
+  guidance boilerplate around apologies are not remedies; negated ones ("we did not recommend a
+  payment") are not either.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+
+from lgsco.ingest import remedy_text as rt
+from lgsco.ingest.deadlines import DEADLINE, due_date
+from lgsco.ingest.sources.base import Section
+from lgsco.shared.domain import RemedyType
+
+ACTION_HEADING = re.compile(r"^(?:agreed\s+|recommended\s+)?actions?:?$", re.IGNORECASE)
+# A paragraph starting like this begins new prose rather than continuing a list of actions.
+_NEW_PROSE = re.compile(
+    r"^(?:The|We|I|It|They|This|These|That|Our|In|Within|By|If|When|Once|Also|After|As|There"
+    r"|However|To|Where|Following|Finally|Additionally|Further|Furthermore|Both|All|No)\b"
+)
+_MONEY = (RemedyType.FINANCIAL_PAYMENT, RemedyType.REFUND_OR_WAIVE)
+
+
+@dataclass(frozen=True, slots=True)
+class RemedyItem:
+    type: RemedyType
+    sentence: str  # the sentence or list item it was read from, normalised
+    amount: Decimal | None = None
+    payee: str | None = None
+    deadline_text: str | None = None  # "within one month of the final decision", as written
+    due_on: date | None = None
+    already_done: bool = False  # given before the decision: "The Council has apologised"
+
+
+@dataclass(frozen=True, slots=True)
+class _Clause:
+    text: str
+    inherited_deadline: str | None  # from a lead-in: "Within one month, the Council will:"
+    from_summary: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    start: int
+    end: int
+    type: RemedyType
+    amount: Decimal | None = None
+
+
+def extract_remedies(
+    summary: str, sections: Sequence[Section], decided_on: date | None
+) -> list[RemedyItem]:
+    """Remedies from the action sections, then any the summary adds that they do not state."""
+    detailed = _extract(_section_clauses(sections), decided_on)
+    brief = _extract(_summary_clauses(summary), decided_on)
+    return detailed + [item for item in brief if not _covered(item, detailed)]
+
+
+def _covered(item: RemedyItem, detailed: list[RemedyItem]) -> bool:
+    same = [d for d in detailed if d.type is item.type]
+    amounts = [d.amount for d in same if d.amount is not None]
+    return bool(same) and (
+        item.amount is None or item.amount in amounts or item.amount == sum(amounts, Decimal(0))
+    )
+
+
+def _summary_clauses(summary: str) -> Iterator[_Clause]:
+    for sentence in rt.split_sentences(summary):
+        yield _Clause(sentence, None, from_summary=True)
+
+
+def _section_clauses(sections: Sequence[Section]) -> Iterator[_Clause]:
+    for section in sections:
+        if ACTION_HEADING.match(rt.normalise(section.heading)):
+            yield from _list_clauses(section.paragraphs)
+
+
+def _list_clauses(paragraphs: Iterable[str]) -> Iterator[_Clause]:
+    """Sentences of a section; list items inherit the deadline of the lead-in above them."""
+    lead_deadline: str | None = None
+    in_list = False
+    for paragraph in paragraphs:
+        text = rt.normalise(paragraph)
+        bullet = rt.BULLET.match(text)
+        text = text[bullet.end() :] if bullet else text
+        if not text:
+            continue
+        is_item = in_list and (bool(bullet) or text[0].islower() or not _NEW_PROSE.match(text))
+        if not is_item:
+            in_list, lead_deadline = False, None
+        for sentence in rt.split_sentences(text):
+            yield _Clause(sentence, lead_deadline, from_summary=False)
+        if text.endswith(":"):
+            own = DEADLINE.search(text)
+            in_list, lead_deadline = True, own.group(0) if own else lead_deadline
+
+
+def _extract(clauses: Iterable[_Clause], decided_on: date | None) -> list[RemedyItem]:
+    items: list[RemedyItem] = []
+    context = ""  # text so far, to resolve "pay him £300"
+    for clause in clauses:
+        items += _clause_items(clause, context, decided_on)
+        context += " " + clause.text
+    return items
+
+
+def _clause_items(clause: _Clause, context: str, decided_on: date | None) -> list[RemedyItem]:
+    text, low = clause.text, _lower(clause.text)
+    if rt.BOILERPLATE.search(low) or (clause.from_summary and not rt.CUE.search(low)):
+        return []
+    hits = _hits(low)
+    deadlines = [(m.start(), m.group(0)) for m in DEADLINE.finditer(text)]
+    items: list[RemedyItem] = []
+    last_payee: str | None = None
+    for hit in hits:
+        deadline = _deadline_for(hit, hits, deadlines) or clause.inherited_deadline
+        payees: list[str | None] = [None]
+        if hit.type in _MONEY:
+            payee = _payee(text, hit, context) or (last_payee if hit.amount else None)
+            if payee is None and hit.type is RemedyType.REFUND_OR_WAIVE:
+                payee = _named_with(text, hit)
+            last_payee = payee or last_payee
+            each = hit.amount is not None and re.match(r"\s*each\b", text[hit.end :])
+            payees = list(rt.split_people(payee)) if payee and each else [payee]
+        item = RemedyItem(
+            type=hit.type,
+            sentence=text,
+            amount=hit.amount,
+            deadline_text=deadline,
+            due_on=due_date(decided_on, deadline) if decided_on and deadline else None,
+            already_done=_already_done(low, hit),
+        )
+        items += [replace(item, payee=payee) for payee in payees]
+    return items
+
+
+def _hits(low: str) -> list[_Hit]:
+    """Each amount paid or refunded, and each other remedy type once, in order of mention."""
+    masked = rt.NOT_NEGATING.sub(_blank, low)
+    # "within two weeks of completing the assessment" is a deadline, not an assessment
+    undated = DEADLINE.sub(_blank, low)
+    hits = _money_hits(low, masked) + _type_hits(undated, masked)
+    amounted = {hit.type for hit in hits if hit.amount is not None}
+    kept = (h for h in hits if h.amount is not None or h.type not in amounted)
+    return sorted(kept, key=lambda h: h.start)
+
+
+def _lower(text: str) -> str:
+    # position for position: a character whose lower case is longer stays as it is
+    return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group(0))
+
+
+def _type_hits(low: str, masked: str) -> list[_Hit]:
+    """The first affirmed mention of each remedy type (money comes from _money_hits)."""
+    hits: list[_Hit] = []
+    for kind, patterns in rt.COMPILED.items():
+        found = [m for p in patterns for m in p.finditer(low) if _affirmed(low, masked, m.start())]
+        if found:
+            first = min(found, key=lambda m: m.start())
+            hits.append(_Hit(first.start(), first.end(), kind))
+    return hits
+
+
+def _money_hits(low: str, masked: str) -> list[_Hit]:
+    hits: list[_Hit] = []
+    for m in rt.AMOUNT.finditer(low):
+        if rt.RATE.match(low, m.end()):
+            continue
+        kind = _money_kind(low, m.start())
+        if kind is not None and _affirmed(low, masked, m.start()):
+            amount = Decimal(m.group(1).replace(",", "") + (m.group(2) or ""))
+            hits.append(_Hit(m.start(), m.end(), kind, amount))
+    return hits
+
+
+def _money_kind(low: str, pos: int) -> RemedyType | None:
+    """Payment, refund or neither, from the nearest trigger word before the amount.
+
+    "pay Mrs X £200" is a payment, "waive £6179" a refund, "the overpayment amount of £3266"
+    neither; "write off the debt of £1,200" a refund, "pay £50 towards arrears of £900" pays £50.
+    """
+    start = _start_of(low, pos, re.compile(r"[;,]\s"))
+    pay, refund, other = (_last(t, low, start, pos) for t in _TRIGGERS)
+    if max(pay, refund, other) < 0:  # nothing in this part of the sentence: look further back
+        pay, refund, other = (_last(t, low, 0, start) for t in _TRIGGERS)
+    nearest = max(pay, refund, other)
+    if nearest < 0:
+        return None
+    if nearest == other:
+        return RemedyType.REFUND_OR_WAIVE if refund >= 0 else None
+    return RemedyType.REFUND_OR_WAIVE if nearest == refund else RemedyType.FINANCIAL_PAYMENT
+
+
+_TRIGGERS = (rt.PAY_TRIGGER, rt.REFUND_TRIGGER, rt.NOT_REMEDY_TRIGGER)
+
+
+def _last(pattern: re.Pattern[str], text: str, start: int, end: int) -> int:
+    found = [m.start() for m in pattern.finditer(text, start, end)]
+    return found[-1] if found else -1
+
+
+def _start_of(low: str, pos: int, breaks: re.Pattern[str]) -> int:
+    ends = [m.end() for m in breaks.finditer(low, 0, pos)]
+    return ends[-1] if ends else 0
+
+
+def _affirmed(low: str, masked: str, pos: int) -> bool:
+    """Not negated within its clause, and not something the complainant asked for."""
+    if rt.NEGATOR.search(masked, _start_of(low, pos, rt.CLAUSE_BREAK), pos):
+        return False
+    complaint = _last(rt.COMPLAINT, low, 0, pos)
+    return complaint < 0 or rt.CUE.search(low, complaint + 1, pos) is not None
+
+
+def _already_done(low: str, hit: _Hit) -> bool:
+    return _last(rt.DONE, low, 0, hit.end) > _last(rt.FUTURE, low, 0, hit.end)
+
+
+def _deadline_for(hit: _Hit, hits: list[_Hit], deadlines: list[tuple[int, str]]) -> str | None:
+    """One deadline covers the sentence; with several, each governs the actions it leads (if the
+    sentence opens with one) or the actions before it ("apologise within four weeks and ...")."""
+    if len(deadlines) <= 1:
+        return deadlines[0][1] if deadlines else None
+    if deadlines[0][0] < hits[0].start:
+        return [d for pos, d in deadlines if pos < hit.start][-1]
+    after = [d for pos, d in deadlines if pos > hit.start]
+    return after[0] if after else deadlines[-1][1]
+
+
+def _payee(text: str, hit: _Hit, context: str) -> str | None:
+    """Who receives the money: "pay Mrs X £200", "£750 to Ms B", "pay him £300"."""
+    before = text[: hit.start]
+    after = re.split(r"[;,]\s", text[hit.end : hit.end + 80], maxsplit=1)[0]
+    if hit.amount is not None:  # the person named just before the amount
+        if m := re.search(rf"\b({rt.PAYEE})\s+{_FILLER}$", before):
+            return m.group(1)
+        if m := re.search(rf"\b(?:him|her|them)\s+{_FILLER}$", before):
+            return _resolve(context + " " + before[: m.start()])
+    elif m := re.match(rf"\s+(?:({rt.PAYEE})|(?:him|her|them)\b)", after):
+        return m.group(1) or _resolve(context + " " + before)  # "pay Mr D financial redress"
+    if m := re.search(rf"\b(?:to|for|from)\s+(?:({rt.PAYEE})|(?:him|her|them)\b)", after):
+        return m.group(1) or _resolve(context + " " + before)  # "£750 to Ms B"
+    return None
+
+
+def _named_with(text: str, hit: _Hit) -> str | None:
+    """A refund goes back to the person named with it: "refund the £65 Ms K paid"."""
+    after = re.split(r"[;,]\s", text[hit.end :], maxsplit=1)[0]
+    if m := rt.PAYEE_RE.search(after):
+        return m.group(0)
+    return _resolve(text[: hit.start])
+
+
+# "pay Mrs G a further £150", "make Ms E a symbolic payment of £250", "the sum of £500"
+_FILLER = (
+    r"(?:(?:a|an|the|further|additional|symbolic|financial|goodwill|total|sum|payment|remedy|of)"
+    r"\s+){0,5}"
+)
+
+
+def _resolve(text: str) -> str | None:
+    people = rt.PAYEE_RE.findall(text)
+    return people[-1] if people else None

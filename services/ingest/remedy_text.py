@@ -1,0 +1,273 @@
+"""The phrasing of LGSCO remedies, as regular expressions: what each kind of remedy looks like.
+
+Kept apart from the extraction logic (remedies.py) so that a new phrasing is a one-line change here.
+Patterns run on lower-cased, normalised text unless they say otherwise (people's titles need case).
+Each quotes the wording it was written for; the phrasings come from published summaries and the
+`Agreed action` sections described in shared/lgsco-site.md.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lgsco.shared.domain import RemedyType
+
+_WORDS = r"(?:[\w'-]+\s+)"  # one word and its space, for "up to n words" gaps
+
+# --- Normalising and splitting ---------------------------------------------------------------
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " ", "–": "-"})
+# "- apologise to Mrs X;", "• pay ...", "a) review ...", "(ii) train ...", "3. remind ..."
+BULLET = re.compile(r"^\s*(?:[-•*·▪◦—]|\(?(?:[a-z]|[ivx]{1,4}|\d{1,2})[.)])\s+", re.IGNORECASE)
+# A sentence ends at . ! ? followed by a capital, but not after "Mr." "Dr." "e.g." and friends.
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bNo\.)(?<!\be\.g\.)(?<!\bi\.e\.)"
+    r"\s+(?=[\"'(A-Z])"
+)
+
+
+def normalise(text: str) -> str:
+    """Curly quotes to straight, dashes and non-breaking spaces made plain, whitespace collapsed."""
+    return " ".join(text.translate(_QUOTES).split())
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(normalise(text)) if s]
+
+
+# --- Remedy types ----------------------------------------------------------------------------
+
+_PERSON_LOW = (
+    r"(?:him|her|them|(?:mr|mrs|ms|miss|mx|dr)\s+[a-z]\w*|the\s+complainant|in\s+writing)\b"
+)
+_PAYEE_OBJECT = r"(?:him|her|them|mr|mrs|ms|miss|mx|dr|the\s+complainant|£|a\b|an\b|\d)"
+TYPE_PATTERNS: dict[RemedyType, tuple[str, ...]] = {
+    RemedyType.APOLOGY: (
+        # "apologise to Mr C", "a written apology", "by apologising"; not "the apology should"
+        r"(?<!the )(?<!this )\bapolog(?:y|ies|ise[sd]?|ising|ize[sd]?|izing)\b",
+    ),
+    RemedyType.FINANCIAL_PAYMENT: (
+        # "pay Mrs X £200", "pay a financial remedy"; not "pay for his care", "pay the fees"
+        r"\bpay(?:s|ing)?\b(?!\s+(?:for|back|more|less|towards|attention|the\s+(?:fees?|charges?"
+        r"|invoices?|bills?|arrears|debt|outstanding)))",
+        rf"\b(?:has|have|had)\s+(?:already\s+|now\s+|also\s+)?paid\s+{_PAYEE_OBJECT}",
+        # "make a payment", "payment to Mr B"; not "direct payments", "FNC payments", "overpayment"
+        r"(?<!\bdirect )(?<!\bfnc )(?<!\bbenefit )(?<!\bcare )\bpayments?\b",
+        r"\bfinancial\s+(?:remedy|redress|sum|award|recognition|payment)",
+        r"\bsymbolic\s+(?:remed(?:y|ies)|sum|amount|award|payment)",
+        r"\bgoodwill\s+(?:gesture|payment)",
+        r"\bcompensat(?:e|ion|ing)\b",
+    ),
+    RemedyType.REFUND_OR_WAIVE: (
+        r"\brefund(?:s|ed|ing)?\b",
+        r"\breimburs\w*",
+        r"\brepa(?:y|ys|id|ying)\b",
+        r"\bwaiv(?:e|es|ed|ing|er)\b",
+        r"\bwrit(?:e|es|ing|ten)[- ]?offs?\b|\bwrote[- ]off\b",
+        # "cancelling the first invoice", "cancel the penalty charge notice"
+        rf"\bcancel\w*\s+(?:the\s+|an?\s+|any\s+|its\s+|his\s+|her\s+|their\s+)?{_WORDS}{{0,2}}?"
+        r"(?:invoices?|charges?|debts?|bills?|penalt(?:y|ies)|pcns?|fines?|arrears|fees?)\b",
+        # "apply FNC payments to the outstanding account", "credit her account"
+        r"\b(?:credit|apply)\b.{0,60}?\b(?:to\s+)?(?:the|his|her|their)\s+(?:outstanding\s+)?account",
+        r"\b(?:not|no\s+longer)\s+(?:to\s+)?(?:seek|pursue|recover|collect|enforce)\b",
+        rf"\bremov\w*\s+{_WORDS}{{0,2}}?(?:charges?|debts?|arrears|fees?|penalt(?:y|ies))\b",
+        rf"\breduc\w*\s+{_WORDS}{{0,4}}?(?:charges?|bills?|debts?|arrears|invoices?|fees?"
+        r"|contributions?)\b",
+    ),
+    RemedyType.STAFF_TRAINING: (
+        r"\btrain(?:s|ed|ing)?\b",
+        # "remind its officers", "issue a reminder to the enforcement agent", "reminders"
+        r"\bremind(?:s|ed|ing|ers?)?\b",
+        r"\b(?:guidance|briefing|brief)\s+(?:to|for)?\s*(?:its\s+|all\s+|relevant\s+)?"
+        r"(?:staff|officers|social\s+workers|employees|team)\b",
+        r"\b(?:share|shares|sharing|disseminat\w*)\b.{0,40}?\b(?:learning|lessons|findings|decision"
+        r"|statement)\b.{0,40}?\b(?:staff|officers|team|workers)\b",
+    ),
+    RemedyType.PROCEDURE_REVIEW: (
+        # "review its procedures", "a review of the process", "review of the order", "review how"
+        rf"\breview(?:s|ed|ing)?\s+(?:of\s+)?(?:its\s+|the\s+|their\s+|our\s+|what\s+|whether\s+)?"
+        rf"{_WORDS}{{0,3}}?"
+        r"(?:procedures?|process(?:es)?|polic(?:y|ies)|practices?|guidance|arrangements|approach"
+        r"|systems?|protocols?|order|contracts?|templates?|letters|forms?|website|leaflets?"
+        r"|criteria|scheme|terms|decision[- ]making)\b",
+        r"\breview(?:s|ed|ing)?\s+(?:how|what\s+(?:happened|went\s+wrong)|(?:its|the)\s+handling)\b",
+        # "improve its procedures", "service improvements"; not "could have been improved"
+        r"(?<!have been )\bimprov(?:e|es|ed|ing|ements?)\b",
+        r"\b(?:prevent|avoid|stop)\w*\b.{0,60}?\b(?:recurr\w*|reoccurr\w*|repeat\w*|again|similar"
+        r"|in\s+(?:the\s+)?future)\b",
+        r"\bensur\w*\b.{0,80}?\bin\s+(?:the\s+)?future\b",
+        r"\b(?:changes?|amendments?)\b.{0,40}?\b(?:to|in)\s+(?:its\s+|the\s+|their\s+)?"
+        rf"{_WORDS}{{0,2}}?(?:polic(?:y|ies)|procedures?|process(?:es)?|practices?|guidance"
+        r"|systems?)\b",
+        r"\baction\s+plan\b",
+        # "take action to address the faults with its service provision"
+        r"\b(?:take|takes|taken|taking|took)\s+(?:appropriate\s+|further\s+)?(?:action|steps|measures)"
+        r"\s+to\s+(?:address|prevent|improve|ensure|avoid|stop)\b",
+        rf"\b(?:introduc|creat|develop|adopt|draw\w*\s+up|produc)\w*\s+{_WORDS}{{0,3}}?"
+        r"(?:polic(?:y|ies)|procedures?|process(?:es)?|guidance|protocols?)\b",
+        rf"\b(?:update|amend|revise|change|rewrite)\w*\s+(?:its\s+|the\s+|their\s+)?{_WORDS}{{0,2}}?"
+        r"(?:polic(?:y|ies)|procedures?|process(?:es)?|guidance|practices?|templates?|letters"
+        r"|website|forms?|leaflets?)\b",
+        # "carried out the recommendations of the Learning Review" (not the Ombudsman's own)
+        r"\b(?:implement\w*|carr(?:y|ied|ying)\s+out)\s+(?:all\s+)?(?:the\s+)?recommendations\s+"
+        r"(?:of|from|made\s+(?:by|in))\s+(?:the|its|an?)\s+(?!ombudsman)",
+    ),
+    RemedyType.REASSESSMENT: (
+        r"\bre-?assess\w*",
+        # "offer Mrs X a parent carer's assessment", "complete a new needs assessment"
+        r"\b(?:carry\s+out|carried\s+out|complete|undertake|offer|arrange|conduct|do)\w*\s+"
+        rf"{_WORDS}{{0,5}}?assessments?\b",
+        # "assess her correct council tax reduction", "an occupational therapist to assess her"
+        r"\bassess\s+(?:her|him|them|his|their|mr|mrs|ms|miss|mx|the\s+complainant)\b",
+        r"\breview\s+(?:his|her|their|mr\s+\w+'s|mrs\s+\w+'s|ms\s+\w+'s|miss\s+\w+'s)\s+"
+        rf"{_WORDS}{{0,2}}?(?:care|needs|support|package|ehc\s+plan|plan|budget|circumstances)\b",
+    ),
+    RemedyType.PROVIDE_SERVICE: (
+        # "issue a permit", "issue Y's EHC Plan"
+        rf"\bissu\w*\s+{_WORDS}{{0,4}}?(?:permits?|badges?|plan|licen[cs]e)\b",
+        # "arrange alternative accommodation"; not "arrange a Care Act assessment"
+        rf"\barrang\w*\s+{_WORDS}{{0,3}}?(?:accommodation|care|support|provision|education"
+        r"|placement|transport|package|respite|tuition|therapy|services?|equipment)\b"
+        r"(?!\s+(?:act|assessment|needs))",
+        # "ensure the provision in her son's EHC plan is in place"
+        r"\b(?:provision|support|care\s+package|placement)\b.{0,40}?\bin\s+place\b",
+        rf"\bprovid\w*\s+{_WORDS}{{0,3}}?(?:services?|support|care|education|provision|accommodation"
+        r"|transport|tuition|equipment|respite|advocate|advocacy|therapy|short\s+breaks)\b",
+        rf"\bput\w*\s+{_WORDS}{{0,4}}?in\s+place\b",
+        # "a period of monitoring on his recycling collections"
+        r"\bmonitor\w*\s+(?:of|on)\s+(?:his|her|their|the)\b",
+        rf"\bcollect\w*\s+{_WORDS}{{0,2}}?(?:bins?|waste|recycling|rubbish)\b",
+        r"\b(?:complete|carry\s+out|undertake|finish)\w*\s+(?:the\s+)?(?:outstanding\s+|necessary\s+"
+        r"|remedial\s+|agreed\s+)?(?:works?|repairs?|adaptations?)\b",
+        r"\b(?:deliver|install|supply|restore|reinstate|resume)\w*\b",
+    ),
+    RemedyType.EXPLANATION: (
+        # "a written explanation", "explain to Mr X why", "write to Mr B explaining how"; an
+        # explanation is given to someone: not "we explain the action", "they explain how fees"
+        r"\bexplanation\b",
+        rf"\bexplain\w*\s+(?:to\s+)?{_PERSON_LOW}",
+        rf"{_PERSON_LOW}\s+{_WORDS}{{0,2}}?explain\w*",
+        rf"\b(?:provide|give|set\s+out|send)\w*\s+{_WORDS}{{0,4}}?reasons\b",
+    ),
+    RemedyType.REVIEW_DECISION: (
+        r"\bre-?consider\w*",
+        r"\bre-?determin\w*",
+        r"\b(?:review|revisit|re-?take|re-?make)\w*\s+(?:of\s+)?(?:its|the|his|her|their|this|that)"
+        r"\s+decision\b(?![- ]making)",
+        r"\b(?:fresh|new)\s+(?:appeal|review|decision|hearing|panel)\b",
+        r"\breview\s+(?:the|his|her|their|mr\s+\w+'s|mrs\s+\w+'s|ms\s+\w+'s|miss\s+\w+'s)\s+"
+        rf"{_WORDS}{{0,2}}?(?:application|banding|band|charges?|penalty|pcn|refusal|eligibility"
+        r"|request|claim|priority)\b",
+    ),
+    RemedyType.OTHER: (
+        # "update its records", "write to other families who may have been affected"
+        rf"\b(?:update|correct|amend|remove)\w*\s+{_WORDS}{{0,4}}?(?:records?|file|case\s+notes)\b",
+        r"\b(?:write\s+to|inform|contact|notify)\s+(?:other|all|any)\s+",
+        r"\bidentify\s+(?:any\s+)?(?:other|others)\b",
+        r"\bmeet\s+with\s+(?:mr|mrs|ms|miss|mx|the\s+complainant)\b",
+    ),
+}
+COMPILED: dict[RemedyType, tuple[re.Pattern[str], ...]] = {
+    kind: tuple(re.compile(p) for p in patterns) for kind, patterns in TYPE_PATTERNS.items()
+}
+
+# --- Context: is this sentence a remedy, is it negated, is it already done -------------------
+
+# Words that make a summary sentence about remedies: "The Council has agreed to ...", "We
+# recommend ...", "To remedy ...", "The Council has apologised ...". Not "than he should have".
+CUE = re.compile(
+    r"\b(?:agree\w*|will|shall|should(?!\s+have)|must|recommend\w*|remed\w*|offer\w*|accept\w*"
+    r"|propos\w*|undertak\w*|put\s+(?:this|it|things|matters)\s+right)\b"
+    rf"|\b(?:has|have|had)\s+{_WORDS}{{0,2}}?(?:apologi[sz]ed|paid|reassessed|arranged|taken|improved"
+    r"|carried|made|provided|issued|refunded|reimbursed|waived|written|wrote|cancelled|reviewed"
+    r"|changed|updated|introduced|reminded|trained|completed|implemented|amended|resolved"
+    r"|reconsidered|explained|given|produced|put|sent)\b"
+)
+# "Mr X complained the Council failed to pay him": what the complainant wants is not a remedy.
+COMPLAINT = re.compile(
+    r"\b(?:complain(?:s|ed|ing)?|alleg(?:e|es|ed|ing)|says?|said|wants?|wanted|asks?|asked|seeks?|sought|would\s+like"
+    r"|disputes?|disputed|claims?|claimed)\b"
+)
+NEGATOR = re.compile(
+    r"\b(?:not|no|never|nor|neither|without|cannot|unable|declin\w*|refus\w*|fail(?:s|ed|ing|ure)?\s+to|instead\s+of"
+    r"|rather\s+than)\b|n't\b"
+)
+# Negative words that are not negations of the remedy ("agreed not to pursue the debt").
+NOT_NEGATING = re.compile(
+    r"\b(?:no|not)\s+later\s+than\b|\bnot\s+only\b|\bno\s+longer\s+(?:to\s+)?(?:seek|pursue|recover"
+    r"|collect|enforce)\b|\bnot\s+(?:to\s+)?(?:seek|pursue|recover|collect|enforce)\b"
+    r"|\bwithout\s+(?:further\s+|any\s+)?delay\b"
+)
+# A negation reaches to the end of its clause: "It is not possible to remedy this now, other
+# than apologising" -> the apology stands.
+CLAUSE_BREAK = re.compile(
+    r"[;,:]\s|\s-\s|\b(?:but|however|although|though|whereas|because|since|as|so|which|while)\b"
+)
+FUTURE = re.compile(
+    r"\b(?:agree\w*|will|shall|should|must|recommend\w*|offer\w*\s+to|propos\w*|undertak\w*)\b"
+)
+DONE = re.compile(
+    r"\b(?:already|previously)\b|(?<!be )\bremedied\b"
+    rf"|\b(?:has|have|had)\s+{_WORDS}{{0,2}}?(?:apologi[sz]ed|paid|reassessed|refunded|reimbursed"
+    r"|waived|cancelled|improved|reviewed|changed|updated|reminded|trained|issued|arranged|completed"
+    r"|carried|taken|made|provided|written|explained|reconsidered|put|sent|introduced|implemented"
+    r"|amended|offered|given)\b"
+    r"|(?<!to )\b(?:apologi[sz]ed|refunded|waived|reimbursed|reassessed)\b"
+)
+# Whole sentences that mention remedies without stating one.
+BOILERPLATE = re.compile(
+    r"^(?:we|the\s+ombudsman)\s+publish\w*\s+guidance"
+    r"|^the\s+(?:organisation|council|care\s+provider|body)\s+should\s+consider\s+this\s+guidance"
+    r"|^(?:the|this)\s+apology\s+should"
+    r"|\bevidence\b.{0,60}\b(?:complied|compliance)\b"
+    # a sentence about an action already listed: "The apology should ...", "This payment is ..."
+    r"|^(?:the|this|that|these|such|any)\s+(?:\w+\s+)?(?:apology|apologies|payments?|refunds?"
+    r"|training|review|explanation|reminder)\b"
+)
+
+# --- Money -----------------------------------------------------------------------------------
+
+AMOUNT = re.compile(r"£\s?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{2})?")
+# "£42.75 a week", "£800 for each term": a rate, not the sum paid
+RATE = re.compile(r"\s*(?:a|per|for\s+each|each)\s+(?:day|week|month|term|year|night|visit)\b")
+PAY_TRIGGER = re.compile(
+    r"\b(?:pay|pays|paid|paying|payments?|gesture|award\w*|compensat\w*|sum|remedy|redress"
+    r"|offer\w*)\b"
+)
+REFUND_TRIGGER = re.compile(
+    r"\b(?:refund\w*|reimburs\w*|repa(?:y|ys|id|ying)|waiv\w*|write[- ]?off|writ(?:e|es|ten|ing)"
+    r"\s+off|wrote\s+off|cancel\w*|credit\w*|remov\w*|reduc\w*|return\w*|pursue|recover|collect)\b"
+)
+# "the overpayment amount of £3266", "arrears of £1,000": sums that are not remedies
+NOT_REMEDY_TRIGGER = re.compile(
+    r"\b(?:overpayments?|owe[sd]?|owing|debts?|arrears|invoices?|charges?|charged|costs?|fees?"
+    r"|bills?|contributions?|savings|capital|income|worth|valued|disputed)\b"
+)
+
+# --- People (case-sensitive) -----------------------------------------------------------------
+
+_TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr)"
+_NAME = r"[A-Z](?:[a-z]+(?:-[A-Z][a-z]+)?)?\b"
+_ONE = rf"{_TITLE}\.?\s+{_NAME}"
+_PAIR = rf"{_TITLE}\s+and\s+{_TITLE}\.?\s+{_NAME}"  # "Mr and Mrs L"
+_RELATIVE = (
+    r"(?:his|her|their)\s+(?:late\s+)?(?:father|mother|son|daughter|wife|husband|partner|sister"
+    r"|brother|aunt|uncle|parents|family|child|children)"
+)
+PAYEE = (
+    rf"(?:{_PAIR}|{_ONE}|the\s+complainant)"
+    rf"(?:(?:,\s*|\s+and\s+)(?:{_PAIR}|{_ONE}|{_RELATIVE}|[A-Z]\b(?!')))*"
+)
+PAYEE_RE = re.compile(PAYEE)
+PRONOUN = re.compile(r"\b(?:him|her|them)\b")
+PAIR_RE = re.compile(rf"^({_TITLE})\s+and\s+({_TITLE})\.?\s+({_NAME})$")
+_PERSON_TOKEN = re.compile(rf"{_PAIR}|{_ONE}|{_RELATIVE}|the\s+complainant|\b[A-Z]\b")
+
+
+def split_people(payee: str) -> list[str]:
+    """'Mr and Mrs L' -> ['Mr L', 'Mrs L']; 'Ms B and Mr C' -> ['Ms B', 'Mr C']."""
+    people: list[str] = []
+    for token in _PERSON_TOKEN.findall(payee):
+        pair = PAIR_RE.match(token)
+        people.extend([f"{pair[1]} {pair[3]}", f"{pair[2]} {pair[3]}"] if pair else [token])
+    return people
