@@ -53,7 +53,7 @@ async def test_crawl_stores_every_decision_with_every_field_right(
         start, end = window_of(corpus)
         report = await crawl(sessionmaker, redis, site, start, end)
         decisions = await stored(sessionmaker)
-        assert report.counts == {"new": len(corpus)}
+        assert dict(report.counts) == {"new": len(corpus)}
         assert len(decisions) == len(corpus)
         for entry in corpus:
             assert_matches_truth(decisions[entry.truth["ref"]], entry)

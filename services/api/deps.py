@@ -1,0 +1,185 @@
+"""Dependencies: the request's session, the queue, settings, and the decision filters.
+
+Handlers declare `SessionDep`, `QueueDep`, `FiltersDep` and get typed values; tests override
+`get_session` to run a request inside a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from pydantic import StringConstraints
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from lgsco.api.errors import Problem, Unavailable
+from lgsco.api.queuestate import QueueState
+from lgsco.api.schemas.common import InvalidFinancialYear, financial_year_bounds
+from lgsco.api.schemas.decisions import DecisionFilters
+from lgsco.api.schemas.remedies import RemedyFilters
+from lgsco.shared import queue as jobqueue
+from lgsco.shared import references
+from lgsco.shared.domain import Outcome, PublicationStatus, RemedyStatus, RemedyType
+from lgsco.shared.settings import Settings
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+
+
+def invalid(parameter: str, message: str, where: str = "query") -> Problem:
+    """A 422 naming one parameter, shaped like FastAPI's own validation errors."""
+    return Problem(
+        422,
+        f"{where} parameter '{parameter}': {message}",
+        errors=[{"in": where, "parameter": parameter, "message": message}],
+    )
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    async with sessionmaker() as session:
+        yield session
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_queue(request: Request) -> jobqueue.Queue:
+    """The arq pool; reconnects if Redis was down at start, else 503 naming the queue."""
+    state: QueueState = request.app.state.queue
+    queue = await state.get()
+    if queue is None:
+        raise Unavailable(
+            "queue", "The job queue (Redis) is unreachable; jobs cannot be submitted now."
+        )
+    return queue
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+QueueDep = Annotated[jobqueue.Queue, Depends(get_queue)]
+
+
+def check_financial_year(value: str | None, parameter: str = "financial_year") -> None:
+    if value is not None:
+        try:
+            financial_year_bounds(value)
+        except InvalidFinancialYear as exc:
+            raise invalid(parameter, str(exc)) from None
+
+
+def decision_filters(
+    organisation: Annotated[
+        list[Name] | None,
+        Query(
+            description="Organisation id or exact name (any case); repeat for several.",
+            examples=["Kent County Council"],
+        ),
+    ] = None,
+    category: Annotated[
+        Name | None,
+        Query(description="Category, exact (any case).", examples=["Adult care services"]),
+    ] = None,
+    subcategory: Annotated[
+        Name | None, Query(description="Subcategory, exact (any case).", examples=["Charging"])
+    ] = None,
+    outcome: Annotated[
+        list[Outcome] | None, Query(description="Outcome; repeat for several.")
+    ] = None,
+    decided_from: Annotated[
+        date | None, Query(description="First decision date (inclusive).")
+    ] = None,
+    decided_to: Annotated[date | None, Query(description="Last decision date (inclusive).")] = None,
+    financial_year: Annotated[
+        str | None,
+        Query(
+            description="1 April to 31 March, written 2023-24.", examples=["2023-24"], max_length=7
+        ),
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=500,
+            description='Full text over summary and body, web-search syntax: `"care home" -fees`.',
+            examples=["care home charges"],
+        ),
+    ] = None,
+    has_remedy: Annotated[
+        bool | None, Query(description="Only decisions with remedies (or without).")
+    ] = None,
+    status: Annotated[
+        PublicationStatus | None, Query(description="published or withdrawn.")
+    ] = None,
+    changed_since: Annotated[
+        datetime | None,
+        Query(description="Created, changed or withdrawn after this time (UTC if no offset)."),
+    ] = None,
+) -> DecisionFilters:
+    check_financial_year(financial_year)
+    if decided_from and decided_to and decided_from > decided_to:
+        raise invalid("decided_to", "must not be before decided_from")
+    return DecisionFilters(
+        organisation=tuple(organisation or ()),
+        category=category,
+        subcategory=subcategory,
+        outcome=tuple(dict.fromkeys(outcome or ())),
+        decided_from=decided_from,
+        decided_to=decided_to,
+        financial_year=financial_year,
+        q=q,
+        has_remedy=has_remedy,
+        status=status,
+        changed_since=changed_since,
+    )
+
+
+FiltersDep = Annotated[DecisionFilters, Depends(decision_filters)]
+
+
+def remedy_filters(
+    organisation: Annotated[
+        list[Name] | None, Query(description="Organisation id or exact name; repeatable.")
+    ] = None,
+    type_: Annotated[
+        list[RemedyType] | None, Query(alias="type", description="Remedy type; repeatable.")
+    ] = None,
+    status: Annotated[
+        list[RemedyStatus] | None,
+        Query(description="Tracking status; `overdue` = pending past its due date. Repeatable."),
+    ] = None,
+    due_before: Annotated[date | None, Query(description="Due strictly before this date.")] = None,
+    due_after: Annotated[date | None, Query(description="Due strictly after this date.")] = None,
+    decision: Annotated[
+        str | None, Query(max_length=40, description="Decision reference, any form.")
+    ] = None,
+    financial_year: Annotated[
+        str | None, Query(max_length=7, description="Of the decision, like 2023-24.")
+    ] = None,
+    current: Annotated[
+        bool | None, Query(description="Only remedies the current page still states (or not).")
+    ] = None,
+) -> RemedyFilters:
+    check_financial_year(financial_year)
+    reference = None
+    if decision is not None:
+        try:
+            reference = references.normalise(decision)
+        except references.InvalidReference as exc:
+            raise invalid("decision", str(exc)) from None
+    return RemedyFilters(
+        organisation=tuple(organisation or ()),
+        type=tuple(type_ or ()),
+        status=tuple(status or ()),
+        due_before=due_before,
+        due_after=due_after,
+        decision=reference,
+        financial_year=financial_year,
+        current=current,
+    )
+
+
+RemedyFiltersDep = Annotated[RemedyFilters, Depends(remedy_filters)]

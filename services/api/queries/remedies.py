@@ -1,0 +1,189 @@
+"""Remedy SELECTs, the optimistic-locked update with its audit event, and remedy aggregates.
+
+`overdue` is never stored: a pending remedy whose due date has passed is overdue today, so the
+status is derived in SQL at read time and filters on it use the same expression.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, RowMapping, String, and_, case, func, select, type_coerce
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lgsco.api.queries.filters import organisation_ids, organisation_names
+from lgsco.api.schemas.common import financial_year_bounds
+from lgsco.api.schemas.remedies import RemedyFilters
+from lgsco.shared.domain import RemedyStatus
+from lgsco.shared.models import Decision, DecisionOrganisation, Organisation, Remedy, RemedyEvent
+
+
+def effective_status() -> ColumnElement[str]:
+    overdue = and_(Remedy.status == RemedyStatus.PENDING, Remedy.due_on < func.current_date())
+    return type_coerce(case((overdue, RemedyStatus.OVERDUE.value), else_=Remedy.status), String)
+
+
+def _conditions(f: RemedyFilters) -> list[ColumnElement[bool]]:
+    out: list[ColumnElement[bool]] = []
+    if f.organisation:
+        orgs = select(Organisation.id).where(organisation_ids(f.organisation))
+        named = select(DecisionOrganisation.decision_id).where(
+            DecisionOrganisation.organisation_id.in_(orgs)
+        )
+        out.append(Remedy.decision_id.in_(named))
+    if f.type:
+        out.append(Remedy.type.in_(list(f.type)))
+    if f.status:
+        out.append(effective_status().in_([s.value for s in f.status]))
+    if f.due_before is not None:
+        out.append(Remedy.due_on < f.due_before)
+    if f.due_after is not None:
+        out.append(Remedy.due_on > f.due_after)
+    if f.decision is not None:
+        out.append(Decision.reference == f.decision)
+    if f.financial_year is not None:
+        start, end = financial_year_bounds(f.financial_year)
+        out.append(Decision.decided_on.between(start, end))
+    if f.current is not None:
+        out.append(Remedy.current.is_(f.current))
+    return out
+
+
+def _columns() -> list[Any]:
+    return [
+        Remedy.id,
+        Decision.reference.label("decision_reference"),
+        organisation_names(Remedy.decision_id).label("organisations"),
+        Remedy.type,
+        Remedy.sentence,
+        Remedy.amount,
+        Remedy.payee,
+        Remedy.deadline_text,
+        Remedy.due_on,
+        effective_status().label("status"),
+        Remedy.completed_on,
+        Remedy.evidence_note,
+        Remedy.current,
+        Remedy.revision,
+        Remedy.updated_at,
+        Remedy.updated_by,
+        Decision.permalink,
+    ]
+
+
+async def list_remedies(
+    session: AsyncSession, filters: RemedyFilters, *, after_id: int | None, limit: int
+) -> tuple[list[RowMapping], int | None]:
+    """A page ordered by id, and the id to continue after (None on the last page)."""
+    query = select(*_columns()).join(Decision, Decision.id == Remedy.decision_id)
+    query = query.where(*_conditions(filters))
+    if after_id is not None:
+        query = query.where(Remedy.id > after_id)
+    rows = list((await session.execute(query.order_by(Remedy.id).limit(limit + 1))).mappings())
+    if len(rows) <= limit:
+        return rows, None
+    return rows[:limit], int(rows[limit - 1]["id"])
+
+
+async def get_remedy(session: AsyncSession, remedy_id: int) -> RowMapping | None:
+    query = (
+        select(*_columns())
+        .join(Decision, Decision.id == Remedy.decision_id)
+        .where(Remedy.id == remedy_id)
+    )
+    row: RowMapping | None = (await session.execute(query)).mappings().first()
+    return row
+
+
+async def update_remedy(
+    session: AsyncSession, remedy_id: int, *, revision: int, values: dict[str, Any], actor: str
+) -> bool:
+    """Apply `values` if the remedy is still at `revision`; record who changed what. Flushes."""
+    current = await session.get(Remedy, remedy_id, with_for_update=True, populate_existing=True)
+    if current is None or current.revision != revision:
+        return False
+    changes = {
+        name: {"from": _json(getattr(current, name)), "to": _json(value)}
+        for name, value in values.items()
+        if getattr(current, name) != value
+    }
+    for name, value in values.items():
+        setattr(current, name, value)
+    current.revision += 1
+    current.updated_at = datetime.now(UTC)
+    current.updated_by = actor
+    session.add(RemedyEvent(remedy_id=remedy_id, actor=actor, changes=changes))
+    await session.flush()
+    return True
+
+
+def _json(value: object) -> object:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+async def remedy_exists(session: AsyncSession, remedy_id: int) -> bool:
+    return await session.scalar(select(Remedy.id).where(Remedy.id == remedy_id)) is not None
+
+
+async def history(session: AsyncSession, remedy_id: int) -> list[RemedyEvent]:
+    query = select(RemedyEvent).where(RemedyEvent.remedy_id == remedy_id).order_by(RemedyEvent.id)
+    return list((await session.scalars(query)).all())
+
+
+async def stats_by_type(session: AsyncSession, filters: RemedyFilters) -> list[RowMapping]:
+    query = (
+        select(
+            Remedy.type,
+            func.count().label("remedies"),
+            func.count(func.distinct(Remedy.decision_id)).label("decisions"),
+            func.sum(Remedy.amount).label("amount_total"),
+        )
+        .join(Decision, Decision.id == Remedy.decision_id)
+        .where(*_conditions(filters))
+        .group_by(Remedy.type)
+        .order_by(func.count().desc(), Remedy.type)
+    )
+    return list((await session.execute(query)).mappings())
+
+
+async def stats_by_status(session: AsyncSession, filters: RemedyFilters) -> dict[str, int]:
+    status = effective_status()
+    query = (
+        select(status.label("status"), func.count().label("n"))
+        .join(Decision, Decision.id == Remedy.decision_id)
+        .where(*_conditions(filters))
+        .group_by(status)
+    )
+    return {row.status: int(row.n) for row in await session.execute(query)}
+
+
+async def compliance(session: AsyncSession, filters: RemedyFilters) -> list[RowMapping]:
+    """Per organisation: how many remedies with a due date were done, on time, late, overdue."""
+    status = effective_status()
+    dated = Remedy.due_on.is_not(None)
+    done = Remedy.status == RemedyStatus.COMPLETED
+    query = (
+        select(
+            Organisation.name.label("organisation"),
+            func.count().label("remedies"),
+            func.count().filter(dated).label("with_due_date"),
+            func.count().filter(done).label("completed"),
+            func.count()
+            .filter(done, dated, Remedy.completed_on <= Remedy.due_on)
+            .label("completed_on_time"),
+            func.count()
+            .filter(done, dated, Remedy.completed_on > Remedy.due_on)
+            .label("completed_late"),
+            func.count().filter(status == RemedyStatus.OVERDUE.value).label("overdue"),
+            func.count().filter(status == RemedyStatus.PENDING.value).label("pending_not_due"),
+            func.count().filter(Remedy.status == RemedyStatus.NOT_REQUIRED).label("not_required"),
+        )
+        .join(Decision, Decision.id == Remedy.decision_id)
+        .join(DecisionOrganisation, DecisionOrganisation.decision_id == Decision.id)
+        .join(Organisation, Organisation.id == DecisionOrganisation.organisation_id)
+        .where(*_conditions(filters))
+        .group_by(Organisation.name)
+        .order_by(Organisation.name)
+    )
+    return list((await session.execute(query)).mappings())

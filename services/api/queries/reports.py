@@ -1,0 +1,66 @@
+"""Aggregates for the annual report: outcomes (finest label known), remedies by type, the list."""
+
+from __future__ import annotations
+
+from sqlalchemy import RowMapping, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lgsco.api.queries.filters import decision_conditions
+from lgsco.api.queries.statistics import named_by
+from lgsco.api.schemas.decisions import DecisionFilters
+from lgsco.shared.models import Decision, Remedy
+
+
+async def outcomes(
+    session: AsyncSession, org_id: int, filters: DecisionFilters
+) -> list[RowMapping]:
+    label = func.coalesce(Decision.fine_outcome, Decision.outcome_label, "Outcome not stated")
+    query = (
+        select(
+            label.label("outcome"),
+            Decision.outcome.label("broad_outcome"),
+            func.count().label("decisions"),
+        )
+        .where(*decision_conditions(filters), named_by(org_id))
+        .group_by(label, Decision.outcome)
+        .order_by(Decision.outcome.nulls_last(), func.count().desc(), label)
+    )
+    return list((await session.execute(query)).mappings())
+
+
+async def remedies(
+    session: AsyncSession, org_id: int, filters: DecisionFilters
+) -> list[RowMapping]:
+    query = (
+        select(
+            Remedy.type,
+            func.count().label("remedies"),
+            func.count(func.distinct(Remedy.decision_id)).label("decisions"),
+            func.sum(Remedy.amount).label("amount_total"),
+        )
+        .join(Decision, Decision.id == Remedy.decision_id)
+        .where(*decision_conditions(filters), named_by(org_id), Remedy.current.is_(True))
+        .group_by(Remedy.type)
+        .order_by(func.count().desc(), Remedy.type)
+    )
+    return list((await session.execute(query)).mappings())
+
+
+async def decisions(
+    session: AsyncSession, org_id: int, filters: DecisionFilters
+) -> list[RowMapping]:
+    query = (
+        select(
+            Decision.reference,
+            Decision.decided_on,
+            func.coalesce(Decision.fine_outcome, Decision.outcome_label).label("outcome"),
+            Decision.outcome.label("broad_outcome"),
+            Decision.category,
+            Decision.subcategory,
+            Decision.summary,
+            Decision.permalink,
+        )
+        .where(*decision_conditions(filters), named_by(org_id))
+        .order_by(Decision.decided_on, Decision.reference)
+    )
+    return list((await session.execute(query)).mappings())

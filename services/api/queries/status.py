@@ -1,0 +1,76 @@
+"""Freshness figures for /v1/status and /metrics: a handful of small aggregates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ColumnElement, cast, func, literal_column, select, text, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lgsco.shared.domain import PublicationStatus, RunKind, RunStatus
+from lgsco.shared.models import Decision, IngestFailure, IngestRun, ListingFetch
+
+DAY: ColumnElement[Any] = literal_column("interval '24 hours'")
+
+
+async def ping(session: AsyncSession) -> None:
+    await session.execute(text("SELECT 1"))
+
+
+async def decision_figures(session: AsyncSession) -> dict[str, Any]:
+    query = select(
+        func.count().label("stored"),
+        func.count().filter(Decision.status == PublicationStatus.PUBLISHED).label("published"),
+        func.count().filter(Decision.status == PublicationStatus.WITHDRAWN).label("withdrawn"),
+        func.max(Decision.decided_on).label("latest_decided_on"),
+        func.max(Decision.last_changed_at).label("last_changed_at"),
+    )
+    return dict((await session.execute(query)).mappings().one())
+
+
+async def last_success(session: AsyncSession) -> dict[str, datetime]:
+    """When a run of each kind last finished successfully."""
+    query = (
+        select(IngestRun.kind, func.max(IngestRun.finished_at))
+        .where(IngestRun.status == RunStatus.SUCCEEDED)
+        .group_by(IngestRun.kind)
+    )
+    return {str(kind): at for kind, at in await session.execute(query) if at}
+
+
+async def failures_last_24h(session: AsyncSession) -> int:
+    query = select(func.count()).where(IngestFailure.created_at > func.now() - DAY)
+    return int(await session.scalar(query) or 0)
+
+
+async def active_runs(session: AsyncSession) -> dict[str, int]:
+    query = (
+        select(IngestRun.status, func.count())
+        .where(IngestRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]))
+        .group_by(IngestRun.status)
+    )
+    return {str(status): int(n) for status, n in await session.execute(query)}
+
+
+async def results_last_24h(session: AsyncSession) -> dict[str, int]:
+    """Sum of each per-reference result (new, changed, ...) over runs finished in 24 hours."""
+    counts = func.jsonb_each_text(IngestRun.counts).table_valued("key", "value").lateral()
+    query = (
+        select(counts.c.key, func.sum(cast(counts.c.value, BigInteger)))
+        .select_from(IngestRun)
+        .join(counts, true())
+        .where(
+            IngestRun.finished_at > func.now() - DAY, counts.c.value.regexp_match("^[0-9]{1,15}$")
+        )
+        .group_by(counts.c.key)
+    )
+    return {str(k): int(v or 0) for k, v in await session.execute(query)}
+
+
+async def last_listing(session: AsyncSession) -> ListingFetch | None:
+    query = select(ListingFetch).order_by(ListingFetch.id.desc()).limit(1)
+    return await session.scalar(query)
+
+
+CRAWL, REFRESH = RunKind.CRAWL.value, RunKind.REFRESH.value

@@ -1,0 +1,98 @@
+"""/healthz (the process is up), /readyz (its database and queue answer) and /metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from redis.exceptions import RedisError
+
+from lgsco.api.errors import DATABASE_DOWN, problem_response
+from lgsco.api.metrics import ApiMetrics
+from lgsco.api.queries import status as queries
+from lgsco.api.queuestate import QueueState
+from lgsco.api.schemas.common import ProblemDetail
+from lgsco.api.schemas.status import Health, Readiness
+from lgsco.shared import queue as jobqueue
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", response_model=Health)
+async def healthz() -> Health:
+    """Liveness: the process answers. Checks nothing else, so a database outage never gets the
+    API restarted in a loop."""
+    return Health(status="ok")
+
+
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": ProblemDetail, "description": "A backing service is unreachable."}},
+)
+async def readyz(request: Request) -> Any:
+    """Readiness: the database and the job queue answer. 503 problem+json names what does not."""
+    checks = {"database": await _database(request), "queue": await _queue(request)}
+    down = [name for name, state in checks.items() if state != "ok"]
+    if down:
+        detail = "Unreachable: " + ", ".join(f"{n} ({checks[n]})" for n in down)
+        return problem_response(request, 503, detail, unavailable=down, checks=checks)
+    return Readiness(status="ready", checks=checks)
+
+
+async def _database(request: Request) -> str:
+    try:
+        async with request.app.state.sessionmaker() as session:
+            await queries.ping(session)
+    except DATABASE_DOWN as exc:
+        return f"unreachable: {exc.__class__.__name__}"
+    return "ok"
+
+
+async def _queue(request: Request) -> str:
+    state: QueueState = request.app.state.queue
+    queue = await state.get()
+    if queue is None:
+        return f"unreachable: {state.error or 'not connected'}"
+    try:
+        await queue.ping()
+    except (RedisError, OSError) as exc:
+        return f"unreachable: {exc.__class__.__name__}"
+    return "ok"
+
+
+@router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics: requests and latency by route, decisions stored, ingest results and
+    failures of the last 24 hours, active runs, last successful run per kind, queue depth."""
+    registry: ApiMetrics = request.app.state.metrics
+    await _refresh_gauges(request, registry)
+    return Response(registry.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+async def _refresh_gauges(request: Request, m: ApiMetrics) -> None:
+    try:
+        async with request.app.state.sessionmaker() as session:
+            figures = await queries.decision_figures(session)
+            m.decisions.labels("published").set(figures["published"])
+            m.decisions.labels("withdrawn").set(figures["withdrawn"])
+            m.failures_24h.set(await queries.failures_last_24h(session))
+            for result, n in (await queries.results_last_24h(session)).items():
+                m.results_24h.labels(result).set(n)
+            active = await queries.active_runs(session)
+            for status in ("queued", "running"):
+                m.runs.labels(status).set(active.get(status, 0))
+            for kind, at in (await queries.last_success(session)).items():
+                m.last_success.labels(kind).set(at.timestamp())
+        m.up.labels("database").set(1)
+    except DATABASE_DOWN:
+        m.up.labels("database").set(0)
+    queue = await request.app.state.queue.get()
+    try:
+        depth = await jobqueue.queue_depth(queue) if queue is not None else None
+    except (RedisError, OSError):
+        depth = None
+    m.up.labels("queue").set(0 if depth is None else 1)
+    if depth is not None:
+        m.queue_depth.set(depth)

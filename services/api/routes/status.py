@@ -1,0 +1,50 @@
+"""/v1/status: how fresh and complete the copy is, for operations dashboards."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from redis.exceptions import RedisError
+
+from lgsco.api.auth import ReadDep
+from lgsco.api.deps import SessionDep
+from lgsco.api.queries import status as queries
+from lgsco.api.schemas.common import ERRORS
+from lgsco.api.schemas.status import ServiceStatus
+from lgsco.shared import queue as jobqueue
+
+router = APIRouter(tags=["operations"], responses=ERRORS)
+
+
+@router.get("/status", response_model=ServiceStatus)
+async def service_status(request: Request, session: SessionDep, _: ReadDep) -> ServiceStatus:
+    """Freshness: latest decision date stored, last successful crawl and refresh, decisions
+    stored, failures in the last 24 hours, and whether the newest search page fetched looked like
+    an empty search shell (the site serving bots nothing)."""
+    figures = await queries.decision_figures(session)
+    success = await queries.last_success(session)
+    listing = await queries.last_listing(session)
+    active = await queries.active_runs(session)
+    return ServiceStatus(
+        decisions_stored=figures["stored"],
+        decisions_published=figures["published"],
+        decisions_withdrawn=figures["withdrawn"],
+        latest_decided_on=figures["latest_decided_on"],
+        last_changed_at=figures["last_changed_at"],
+        last_successful_crawl_at=success.get(queries.CRAWL),
+        last_successful_refresh_at=success.get(queries.REFRESH),
+        failures_last_24h=await queries.failures_last_24h(session),
+        runs_active=sum(active.values()),
+        last_listing_fetch_at=listing.fetched_at if listing else None,
+        last_listing_was_search_shell=listing.search_shell if listing else None,
+        queue_depth=await _queue_depth(request),
+    )
+
+
+async def _queue_depth(request: Request) -> int | None:
+    queue = await request.app.state.queue.get()
+    if queue is None:
+        return None
+    try:
+        return await jobqueue.queue_depth(queue)
+    except (RedisError, OSError):
+        return None

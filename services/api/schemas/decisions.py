@@ -1,0 +1,179 @@
+"""Decision filters (query parameters), list items, the full record and a page of results."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lgsco.api.schemas.common import ATTRIBUTION, source_url
+from lgsco.shared.domain import Finding, Outcome, PublicationStatus, RemedyStatus, RemedyType
+
+
+class DecisionSort(StrEnum):
+    """Orders a keyset cursor can follow; each ends with the id so ties never repeat or vanish."""
+
+    NEWEST = "-decided_on"
+    OLDEST = "decided_on"
+    CHANGED = "changed_at"  # oldest change first: what incremental sync reads
+    RELEVANCE = "relevance"  # needs q
+
+
+class DecisionFilters(BaseModel):
+    """Every filter of /v1/decisions, also accepted by the statistics endpoints."""
+
+    model_config = ConfigDict(frozen=True)
+
+    organisation: tuple[str, ...] = ()
+    category: str | None = None
+    subcategory: str | None = None
+    outcome: tuple[Outcome, ...] = ()
+    decided_from: date | None = None
+    decided_to: date | None = None
+    financial_year: str | None = None
+    q: str | None = None
+    has_remedy: bool | None = None
+    status: PublicationStatus | None = None
+    changed_since: datetime | None = None
+
+    def applied(self) -> dict[str, Any]:
+        """The filters that were given, echoed in statistics so a table says what it counts."""
+        return {
+            k: (list(v) if isinstance(v, tuple) else v)
+            for k, v in self.model_dump(mode="json").items()
+            if v not in (None, [], ())
+        }
+
+
+class OrganisationRef(BaseModel):
+    id: int
+    name: str
+    kind: str
+
+
+class DecisionItem(BaseModel):
+    """One decision in a list; `fields=` chooses which of these appear."""
+
+    id: int
+    reference: str = Field(examples=["22 003 374"])
+    organisations: list[str] = Field(examples=[["Kent County Council"]])
+    category: str | None = Field(examples=["Adult care services"])
+    subcategory: str | None = Field(examples=["Assessment and care plan"])
+    outcome: Outcome | None
+    outcome_label: str | None = Field(examples=["Closed after initial enquiries"])
+    fine_outcome: str | None
+    finding: Finding | None
+    decided_on: date | None
+    financial_year: str | None = Field(examples=["2022-23"])
+    summary: str
+    has_remedy: bool
+    status: PublicationStatus
+    withdrawn_on: date | None
+    first_seen_at: datetime
+    last_changed_at: datetime
+    source_url: str = Field(
+        examples=[
+            "https://www.lgo.org.uk/decisions/adult-care-services/assessment-and-care-plan/22-003-374"
+        ]
+    )
+    attribution: str
+    rank: float | None = Field(default=None, description="Full-text rank, with q only.")
+    snippet: str | None = Field(
+        default=None, description="Matching text with <mark> around the hits, with q only."
+    )
+
+
+LIST_FIELDS = tuple(DecisionItem.model_fields)
+ALWAYS_FIELDS = ("reference", "source_url", "attribution")
+
+
+class DecisionPage(BaseModel):
+    items: list[DecisionItem] = Field(description="fields= may leave out some members.")
+    next_cursor: str | None = Field(
+        description="Pass as cursor= for the next page; null on the last page."
+    )
+    limit: int
+    sort: DecisionSort
+    attribution: str
+
+
+class Section(BaseModel):
+    heading: str
+    paragraphs: list[str]
+
+
+class RemedyBrief(BaseModel):
+    id: int
+    type: RemedyType
+    sentence: str
+    amount: Decimal | None
+    payee: str | None
+    deadline_text: str | None
+    due_on: date | None
+    status: RemedyStatus = Field(description="`overdue` when pending past its due date.")
+    completed_on: date | None
+    current: bool = Field(description="False when a later version of the page no longer states it.")
+
+
+class VersionRead(BaseModel):
+    version: int
+    recorded_at: datetime
+    content_hash: str
+    parser_version: str
+    changed_fields: list[str]
+
+
+class DecisionRead(BaseModel):
+    """The full record of one decision."""
+
+    id: int
+    reference: str
+    organisations: list[OrganisationRef]
+    category: str | None
+    subcategory: str | None
+    outcome: Outcome | None
+    outcome_label: str | None
+    fine_outcome: str | None
+    finding: Finding | None
+    decided_on: date | None
+    financial_year: str | None
+    summary: str
+    sections: list[Section]
+    remedies: list[RemedyBrief]
+    has_remedy: bool
+    status: PublicationStatus
+    withdrawn_on: date | None
+    parse_warnings: list[str]
+    version: int
+    versions: list[VersionRead]
+    first_seen_at: datetime
+    last_fetched_at: datetime
+    last_changed_at: datetime
+    source_url: str
+    attribution: str
+
+
+def item_from_row(row: Mapping[Any, Any], site_url: str) -> DecisionItem:
+    values = {k: row[k] for k in DecisionItem.model_fields if k in row}
+    values["organisations"] = list(row["organisations"] or [])
+    values["source_url"] = source_url(site_url, row["permalink"])
+    values["attribution"] = ATTRIBUTION
+    return DecisionItem.model_validate(values)
+
+
+def pick_fields(fields: str | None) -> tuple[str, ...]:
+    """`fields=reference,outcome` -> chosen columns in a stable order; ValueError names typos."""
+    if fields is None:
+        return tuple(f for f in LIST_FIELDS if f not in ("rank", "snippet"))
+    chosen = {f.strip() for f in fields.split(",") if f.strip()}
+    unknown = sorted(chosen - set(LIST_FIELDS))
+    if unknown:
+        raise ValueError(
+            f"unknown field(s) {', '.join(unknown)}; choose from {', '.join(LIST_FIELDS)}"
+        )
+    chosen |= set(ALWAYS_FIELDS)
+    return tuple(f for f in LIST_FIELDS if f in chosen)

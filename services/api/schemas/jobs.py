@@ -1,0 +1,90 @@
+"""Ingest runs as operations see them, and the worker's schedule."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from lgsco.shared.domain import RunKind, RunStatus
+
+
+class FailureRead(BaseModel):
+    id: int
+    reference: str | None
+    url: str
+    kind: str = Field(description="fetch | parse | not_found | store")
+    reason: str
+    created_at: datetime
+
+
+class RunRead(BaseModel):
+    id: int
+    kind: RunKind
+    status: RunStatus
+    params: dict[str, Any] = Field(
+        examples=[{"kind": "ingest_reference", "reference": "22 003 374"}]
+    )
+    counts: dict[str, int] = Field(
+        description="Per-reference results: new, changed, unchanged, withdrawn, not_found, failed.",
+        examples=[{"new": 10, "changed": 1, "unchanged": 88, "failed": 0}],
+    )
+    error: str | None
+    attempts: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    heartbeat_at: datetime | None
+    duration_seconds: float | None
+    failures_count: int
+    href: str = Field(examples=["/v1/jobs/42"])
+
+
+class RunDetail(RunRead):
+    failures: list[FailureRead] = Field(description="The first 500 failures recorded by the run.")
+
+
+class JobAccepted(RunRead):
+    created: bool = Field(description="False when an equal request was already queued or running.")
+
+
+class RunPage(BaseModel):
+    items: list[RunRead]
+    next_cursor: str | None
+    limit: int
+
+
+class LastRun(BaseModel):
+    id: int
+    status: RunStatus
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class ScheduleRead(BaseModel):
+    name: str = Field(examples=["refresh_recent"])
+    kind: RunKind
+    cron: str = Field(examples=["15 3 * * *"])
+    description: str
+    next_run_at: datetime | None = Field(description="Next run (UTC); null when disabled.")
+    last_run: LastRun | None = Field(description="The newest run of this kind, however started.")
+
+
+class Schedules(BaseModel):
+    enabled: bool = Field(description="LGSCO_SCHEDULE_ENABLED on this deployment.")
+    timezone: str = "UTC"
+    jobs: list[ScheduleRead]
+
+
+def run_read(run: Any, failures_count: int) -> dict[str, Any]:
+    """Fields of RunRead from an ingest_run row, with its duration and link."""
+    values = {f: getattr(run, f) for f in RunRead.model_fields if hasattr(run, f)}
+    end = run.finished_at or run.heartbeat_at
+    values["duration_seconds"] = (
+        round((end - run.started_at).total_seconds(), 3) if run.started_at and end else None
+    )
+    values["failures_count"] = failures_count
+    values["href"] = f"/v1/jobs/{run.id}"
+    values["counts"] = {k: int(v) for k, v in (run.counts or {}).items()}
+    return values

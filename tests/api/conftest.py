@@ -1,0 +1,92 @@
+"""API test fixtures, built on the session fixtures of tests/conftest.py: `database_url` (a
+migrated database for factory rows, each test inside a transaction that is rolled back),
+`redis_url`, `crawled_database_url` (the corpus crawled from the fake site by the ingest worker,
+read-only here) and `corpus` (its truth)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lgsco.api import keys
+from lgsco.api.deps import get_session
+from lgsco.api.main import create_app
+from lgsco.shared.db import make_engine
+from lgsco.shared.settings import Settings
+
+# Each test runs in its own event loop (pytest-asyncio's default); the async fixtures here hold
+# connections into the test, so they must run in that same loop, not the session loop that
+# pyproject makes the default for fixtures.
+function_loop = pytest_asyncio.fixture(loop_scope="function")
+
+
+def make_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {"site_url": "https://www.lgo.org.uk", "log_level": "WARNING"}
+    return Settings(**(values | overrides))
+
+
+@function_loop
+async def session(database_url: str) -> AsyncIterator[AsyncSession]:
+    """A session inside a transaction that is rolled back, even if the code under test commits."""
+    engine = make_engine(database_url, pool=False)
+    async with engine.connect() as conn:
+        transaction = await conn.begin()
+        async with AsyncSession(
+            bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
+        ) as s:
+            yield s
+        await transaction.rollback()
+    await engine.dispose()
+
+
+async def _client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    async with app.router.lifespan_context(app):
+        transport = ASGITransport(app=app)
+        async with AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+
+
+def build_app(
+    database_url: str, redis_url: str, session: AsyncSession | None = None, **settings: Any
+) -> FastAPI:
+    app = create_app(make_settings(**settings), database_url=database_url, redis_url=redis_url)
+    if session is not None:
+
+        async def override() -> AsyncIterator[AsyncSession]:
+            yield session
+
+        app.dependency_overrides[get_session] = override
+    return app
+
+
+@function_loop
+async def api(
+    database_url: str, redis_url: str, session: AsyncSession
+) -> AsyncIterator[AsyncClient]:
+    """The API over the test transaction: factory rows made with `session` are visible."""
+    async for c in _client(build_app(database_url, redis_url, session)):
+        yield c
+
+
+@function_loop
+async def corpus_api(crawled_database_url: str, redis_url: str) -> AsyncIterator[AsyncClient]:
+    """The API over the crawled corpus (read-only tests)."""
+    async for c in _client(build_app(crawled_database_url, redis_url)):
+        yield c
+
+
+@pytest.fixture
+def make_key(session: AsyncSession) -> Callable[..., Any]:
+    """`token = await make_key("jobs:write")`: a key in the test transaction, its bearer header."""
+
+    async def make(*scopes: str, name: str | None = None) -> dict[str, str]:
+        _key, token = await keys.create_key(session, name or f"test-{'-'.join(scopes)}", scopes)
+        return {"Authorization": f"Bearer {token}"}
+
+    return make
