@@ -32,6 +32,10 @@ class EmbeddedPostgres:
     """A pgserver instance; `url(db)` creates the database on first use."""
 
     def __init__(self, data_dir: Path) -> None:
+        import warnings
+
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); its fallback is fine.
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
         import pgserver  # imported here: it starts nothing until asked, but is slow to import
 
         data_dir.mkdir(parents=True, exist_ok=True)
