@@ -95,6 +95,7 @@ class FakeSite:
         return html
 
     async def home(self, request: Request) -> Response:
+        self.requests[str(request.url)] += 1
         response = HTMLResponse("<html><body><h1>Decisions</h1></body></html>")
         response.set_cookie("ASP.NET_SessionId", "fake-session")
         return response
