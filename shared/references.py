@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 # "22 003 374", "22-003-374", "22003374", " 22 003 374 ", "22 003374" (seen in council reports)
-_REFERENCE = re.compile(r"^\s*(\d{2})[\s\-]?(\d{3})[\s\-]?(\d{3})\s*$")
+_REFERENCE = re.compile(r"^\s*([0-9]{2})[\s\-]?([0-9]{3})[\s\-]?([0-9]{3})\s*$")
 
 REFERENCE_HELP = (
     "a reference is two digits for the year and six digits, written like '22 003 374' "

@@ -38,6 +38,14 @@ TABLES = (
 )
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-expected",
+        action="store_true",
+        help="rewrite tests/pages/*/*.expected.json from the current parser (review the diff)",
+    )
+
+
 @pytest.fixture(scope="session")
 def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if url := os.environ.get("LGSCO_TEST_DATABASE_URL"):

@@ -55,7 +55,7 @@ def decision(parsed: ParsedDecision, *, permalink: str) -> DecisionRecord:
         warnings.append(f"unknown outcome label {parsed.outcome_label!r}")
     finding = classify_finding(parsed.summary, parsed.sections, published)
     remedies = tuple(extract_remedies(parsed.summary, parsed.sections, parsed.decided_on))
-    fields = {
+    fields: dict[str, object] = {
         "reference": parsed.reference,
         "permalink": permalink,
         "organisations": list(parsed.organisations),
