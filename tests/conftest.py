@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 import asyncpg
 import pytest
 from redis.asyncio import Redis
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lgsco.ingest.fetch import SiteClient
@@ -115,14 +116,18 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.stop()
 
 
+async def truncate_all(database_url: str) -> None:
+    engine = make_engine(database_url, pool=False)
+    async with engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    await engine.dispose()
+
+
 @pytest.fixture
 async def sessionmaker(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """A clean database for each test (tables truncated), so code that commits is still isolated."""
+    await truncate_all(database_url)
     engine = make_engine(database_url, pool=False)
-    async with engine.begin() as conn:
-        from sqlalchemy import text
-
-        await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
     yield make_sessionmaker(engine)
     await engine.dispose()
 

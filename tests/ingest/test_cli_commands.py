@@ -1,0 +1,55 @@
+"""`lgsco ingest` and `lgsco crawl` end to end: real database, real Redis, the fake site."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from lgsco.cli import app
+from lgsco.shared.db import make_engine
+from lgsco.shared.models import Decision
+from tests.conftest import truncate_all
+from tests.fakesite.corpus import CorpusEntry
+from tests.fakesite.corpus_site import corpus_site, window_of
+
+
+async def _stored_references(database_url: str) -> set[str]:
+    engine = make_engine(database_url, pool=False)
+    async with engine.connect() as conn:
+        references = set((await conn.execute(select(Decision.reference))).scalars())
+    await engine.dispose()
+    return references
+
+
+def test_crawl_then_ingest_print_what_happened(
+    corpus: list[CorpusEntry], database_url: str, redis_url: str
+) -> None:
+    """Synchronous: the CLI runs its own event loop, as it does for an operator."""
+    asyncio.run(truncate_all(database_url))
+    entries = corpus[-12:]
+    site = corpus_site(entries)
+    site.start()
+    env = {
+        "LGSCO_DATABASE_URL": database_url,
+        "LGSCO_REDIS_URL": redis_url,
+        "LGSCO_SITE_URL": site.url,
+        "LGSCO_REQUESTS_PER_SECOND": "50",
+        "LGSCO_LOG_FORMAT": "text",
+    }
+    try:
+        start, end = window_of(entries)
+        crawl = CliRunner().invoke(
+            app, ["crawl", "--from", start.isoformat(), "--to", end.isoformat()], env=env
+        )
+        ref = entries[0].truth["ref"]
+        again = CliRunner().invoke(app, ["ingest", ref.replace(" ", "-"), "99 999 999"], env=env)
+    finally:
+        site.stop()
+    assert crawl.exit_code == 0, crawl.output
+    assert f"new {len(entries)}" in crawl.output.splitlines()[-1]
+    assert asyncio.run(_stored_references(database_url)) == {e.truth["ref"] for e in entries}
+    assert again.exit_code == 1  # one reference was not found
+    assert f"{ref}  unchanged" in again.output
+    assert "99 999 999  not_found: not found on the site" in again.output
