@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lgsco.ingest.fetch import Page
 from lgsco.ingest.normalise import DecisionRecord
 from lgsco.ingest.remedies import RemedyItem
-from lgsco.shared.domain import FetchResult, PublicationStatus
+from lgsco.shared.domain import FetchResult, PublicationStatus, RemedyStatus
 from lgsco.shared.models import (
     Decision,
     DecisionOrganisation,
@@ -202,7 +202,11 @@ async def sync_remedies(
         if fingerprint in seen:
             continue
         seen.add(fingerprint)
-        remedy = stored.get(fingerprint) or Remedy(decision_id=decision_id, fingerprint=fingerprint)
+        remedy = stored.get(fingerprint)
+        if remedy is None:
+            remedy = Remedy(decision_id=decision_id, fingerprint=fingerprint)
+            # "The Council has already apologised": done before the decision, nothing to chase.
+            remedy.status = RemedyStatus.COMPLETED if item.already_done else RemedyStatus.PENDING
         remedy.position = position
         remedy.type = item.type
         remedy.sentence = item.sentence

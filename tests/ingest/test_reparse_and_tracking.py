@@ -80,3 +80,20 @@ async def test_reingesting_a_changed_decision_keeps_remedy_tracking(
         date(2025, 1, 6),
         "Letter of apology sent",
     )
+
+
+async def test_remedy_already_given_before_the_decision_is_stored_completed(
+    corpus: list[CorpusEntry], fake_site: FakeSite, client: SiteClient, sessionmaker: Maker
+) -> None:
+    # "It has already apologised for this which is a suitable remedy" (20 004 695)
+    entry = next(e for e in corpus if "already apologised" in (e.truth["summary"] or ""))
+    fake_site.add(fake_decision(entry))
+    await Ingestor(sessionmaker, client).ingest(entry.truth["ref"], path=entry.path)
+    async with sessionmaker() as session:
+        statuses = {
+            r.type: r.status
+            for r in await session.scalars(
+                select(Remedy).join(Decision).where(Decision.reference == entry.truth["ref"])
+            )
+        }
+    assert statuses[RemedyType.APOLOGY] == RemedyStatus.COMPLETED
