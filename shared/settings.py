@@ -70,6 +70,22 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS (JSON list); empty: CORS closed."
     )
+    rate_limit_per_minute: int = Field(
+        default=600,
+        ge=0,
+        description="Requests a minute from one client address without a valid key; 0: no limit.",
+    )
+    rate_limit_per_key_per_minute: int = Field(
+        default=3000,
+        ge=0,
+        description="Requests a minute for one valid API key, from any address; 0: no limit.",
+    )
+    max_body_bytes: int = Field(
+        default=65536,
+        ge=1024,
+        le=16 * 1024 * 1024,
+        description="Largest request body accepted, in bytes; larger is refused with 413.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Log level."
     )
@@ -79,6 +95,27 @@ class Settings(BaseSettings):
     )
     recheck_days: int = Field(
         default=30, ge=1, le=365, description="Days over which every stored decision is rechecked."
+    )
+
+    public_url: str | None = Field(
+        default=None,
+        description="Base URL of this API in links sent to subscribers; unset: http://API_HOST:API_PORT.",
+    )
+    webhook_allow_http: bool = Field(
+        default=False, description="Allow http:// callback URLs (development only)."
+    )
+    webhook_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts or addresses callbacks may use even if private or loopback (JSON list).",
+    )
+    webhook_timeout: float = Field(
+        default=10.0, gt=0, le=60, description="Seconds a subscriber has to answer one delivery."
+    )
+    webhook_retry_hours: float = Field(
+        default=48.0,
+        gt=0,
+        le=168,
+        description="Hours of retries before a subscription is suspended.",
     )
 
     @field_validator("site_url")
@@ -109,6 +146,10 @@ class Settings(BaseSettings):
         if urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
             raise ValueError("must be a Redis URL (redis://host:6379/0 or unix:///path/redis.sock)")
         return value
+
+    @property
+    def api_base_url(self) -> str:
+        return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
 
     @property
     def user_agent(self) -> str:

@@ -24,6 +24,10 @@ from tests.fakesite.corpus_site import corpus_site, window_of
 from tests.fakesite.server import FakeSite
 
 TABLES = (
+    "delivery_attempt",
+    "delivery",
+    "event",
+    "subscription",
     "remedy_event",
     "remedy",
     "decision_version",

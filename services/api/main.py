@@ -26,6 +26,7 @@ from lgsco.api.routes import (
     reports,
     statistics,
     status,
+    subscriptions,
 )
 from lgsco.shared.db import make_engine, make_sessionmaker
 from lgsco.shared.settings import Settings
@@ -45,6 +46,7 @@ TAGS = [
     {"name": "reports", "description": "The LGSCO tables of a council's annual complaints report."},
     {"name": "remedies", "description": "Tracking what bodies agreed to do, and when."},
     {"name": "jobs", "description": "Ingest runs and the worker's schedule (operations)."},
+    {"name": "subscriptions", "description": "Webhooks pushing decisions and remedy deadlines."},
     {"name": "operations", "description": "Health, readiness, freshness and metrics."},
 ]
 
@@ -81,7 +83,16 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Fast
     docs.install(app)
     checked = [Depends(known_parameters)]
     app.include_router(health.router, dependencies=checked)
-    for module in (decisions, organisations, statistics, reports, remedies, jobs, status):
+    for module in (
+        decisions,
+        organisations,
+        statistics,
+        reports,
+        remedies,
+        jobs,
+        subscriptions,
+        status,
+    ):
         app.include_router(module.router, prefix="/v1", dependencies=checked)
 
     if settings.cors_origins:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lgsco.ingest.fetch import Page
 from lgsco.ingest.normalise import DecisionRecord
 from lgsco.ingest.remedies import RemedyItem
+from lgsco.shared import events
 from lgsco.shared.domain import FetchResult, PublicationStatus, RemedyStatus
 from lgsco.shared.models import (
     Decision,
@@ -88,6 +89,7 @@ async def upsert_decision(
         existing.last_fetched_at = seen_at
         if existing.status == PublicationStatus.WITHDRAWN:  # it came back
             _republish(existing, seen_at)
+            await events.decision_stored(session, FetchResult.CHANGED, existing.id)
             return FetchResult.CHANGED
         return FetchResult.UNCHANGED
     decision = existing or Decision(reference=record.reference, version=0, first_seen_at=seen_at)
@@ -111,7 +113,9 @@ async def upsert_decision(
         )
     )
     await session.flush()
-    return FetchResult.NEW if existing is None else FetchResult.CHANGED
+    result = FetchResult.NEW if existing is None else FetchResult.CHANGED
+    await events.decision_stored(session, result, decision.id)  # the outbox, same transaction
+    return result
 
 
 def _assign(
@@ -236,6 +240,7 @@ async def mark_withdrawn(
     decision.status = PublicationStatus.WITHDRAWN
     decision.withdrawn_on = on
     decision.last_changed_at = seen_at
+    await events.decision_stored(session, FetchResult.WITHDRAWN, decision.id)
     return FetchResult.WITHDRAWN
 
 

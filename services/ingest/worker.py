@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any, cast
 
+import httpx
 from arq import cron
 from arq.worker import Worker
 from redis.asyncio import Redis
 
+from lgsco.ingest import deliveries
 from lgsco.ingest.fetch import SiteClient
 from lgsco.ingest.jobs import JobContext, enqueue_scheduled, recover_stale_runs, run_ingest
 from lgsco.ingest.ratelimit import SiteRateLimiter
@@ -34,6 +36,23 @@ def site_client(settings: Settings, redis: Redis, *, rate_limited: bool = True) 
     )
 
 
+def webhook_config(settings: Settings) -> deliveries.WebhookConfig:
+    return deliveries.WebhookConfig(
+        api_base_url=settings.api_base_url,
+        site_url=settings.site_url,
+        allow_http=settings.webhook_allow_http,
+        allowed_hosts=tuple(settings.webhook_allowed_hosts),
+        timeout=settings.webhook_timeout,
+        retry_hours=settings.webhook_retry_hours,
+        user_agent=settings.user_agent,
+    )
+
+
+async def dispatch_webhooks(ctx: dict[str, Any]) -> int:
+    """Every few seconds: remedy reminders, fan-out of new events, delivery of what is due."""
+    return await deliveries.run_once(ctx["sessionmaker"], ctx["webhook_http"], ctx["webhooks"])
+
+
 def _cron_job(job: ScheduledJob) -> Any:
     async def enqueue(ctx: JobContext) -> None:
         await enqueue_scheduled(ctx, job)
@@ -53,15 +72,22 @@ def build_worker(settings: Settings, *, database_url: str, redis_url: str, **kwa
         ctx["client"] = site_client(settings, ctx["redis"])
         ctx["crawl_concurrency"] = settings.crawl_concurrency
         ctx["recheck_days"] = settings.recheck_days
+        # Never follow a redirect: the checked callback URL is the only address called.
+        ctx["webhook_http"] = httpx.AsyncClient(follow_redirects=False)
+        ctx["webhooks"] = webhook_config(settings)
         recovered = await recover_stale_runs(ctx)  # type: ignore[arg-type]
         if recovered:
             log.info("resumed %d run(s) left by a stopped worker", recovered)
 
     async def shutdown(ctx: dict[str, Any]) -> None:
         await ctx["client"].aclose()
+        await ctx["webhook_http"].aclose()
         await ctx["engine"].dispose()
 
-    cron_jobs = [cron(cast(Any, recover_stale_runs), second={0}, run_at_startup=False)]
+    cron_jobs = [
+        cron(cast(Any, recover_stale_runs), second={0}, run_at_startup=False),
+        cron(cast(Any, dispatch_webhooks), second=set(range(0, 60, 5)), run_at_startup=True),
+    ]
     if settings.schedule_enabled:
         cron_jobs += [_cron_job(job) for job in SCHEDULE]
     return Worker(

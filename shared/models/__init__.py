@@ -7,6 +7,7 @@ from lgsco.shared.models.ingest import CrawlWindow, IngestFailure, IngestRun, Li
 from lgsco.shared.models.organisation import Organisation
 from lgsco.shared.models.page import RawPage
 from lgsco.shared.models.remedy import Remedy, RemedyEvent
+from lgsco.shared.models.subscription import Delivery, DeliveryAttempt, Event, Subscription
 
 __all__ = [
     "ApiKey",
@@ -15,6 +16,9 @@ __all__ = [
     "Decision",
     "DecisionOrganisation",
     "DecisionVersion",
+    "Delivery",
+    "DeliveryAttempt",
+    "Event",
     "IngestFailure",
     "IngestRun",
     "ListingFetch",
@@ -22,4 +26,5 @@ __all__ = [
     "RawPage",
     "Remedy",
     "RemedyEvent",
+    "Subscription",
 ]
