@@ -7,6 +7,7 @@ queued or running returns that run instead of starting another.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from typing import Annotated, Literal
 
@@ -64,7 +65,11 @@ class CrawlRequest(BaseModel):
         return self
 
     def job_key(self) -> str:
-        return f"crawl:{self.from_}:{self.to}:{self.organisation or ''}"
+        # ingest_run.job_key holds 200 characters: a long organisation name goes in as its hash.
+        organisation = self.organisation or ""
+        if len(organisation) > 120:
+            organisation = "sha256:" + hashlib.sha256(organisation.encode()).hexdigest()
+        return f"crawl:{self.from_}:{self.to}:{organisation}"
 
     @property
     def run_kind(self) -> RunKind:

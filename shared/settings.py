@@ -96,6 +96,13 @@ class Settings(BaseSettings):
     recheck_days: int = Field(
         default=30, ge=1, le=365, description="Days over which every stored decision is rechecked."
     )
+    stale_run_seconds: float = Field(
+        default=45.0,
+        gt=0,
+        le=3600,
+        description="Seconds without a heartbeat after which a running run is resumed by another "
+        "worker (the heartbeat is sent every quarter of it).",
+    )
 
     public_url: str | None = Field(
         default=None,

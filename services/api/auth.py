@@ -11,12 +11,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
 from fastapi.security import HTTPBearer
 
 from lgsco.api import keys
 from lgsco.api.deps import SessionDep, SettingsDep
 from lgsco.api.errors import Problem
+from lgsco.api.ratelimit import RateLimiter
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -47,12 +48,16 @@ async def get_principal(
     header = request.headers.get("authorization")
     if header is None:
         return ANONYMOUS
+    limiter: RateLimiter = request.app.state.rate_limiter
     scheme, _sep, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
+        await limiter.settle(request, key_id=None)
         raise _unauthorized("Send the API key as 'Authorization: Bearer lgsco_<prefix>_<secret>'.")
     key = await keys.authenticate(session, token.strip())
     if key is None:
+        await limiter.settle(request, key_id=None)
         raise _unauthorized("The API key is not valid (unknown, mistyped or revoked).")
+    await limiter.settle(request, key_id=key.id)
     principal = Principal(name=key.name, scopes=frozenset(key.scopes))
     if await keys.touch(session, key):
         await session.commit()
@@ -66,7 +71,12 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 def require(scope: str) -> Callable[..., Awaitable[Principal]]:
     """Dependency: the caller must hold `scope` (`read` only when settings require keys)."""
 
-    async def check(principal: PrincipalDep, settings: SettingsDep) -> Principal:
+    async def check(
+        principal: PrincipalDep,
+        settings: SettingsDep,
+        # Names the scope in the operation's OpenAPI security (see lgsco.api.openapi).
+        _: object = Security(bearer, scopes=[scope]),
+    ) -> Principal:
         if scope == "read" and not settings.require_api_key:
             return principal
         if principal.name is None:
@@ -75,6 +85,7 @@ def require(scope: str) -> Callable[..., Awaitable[Principal]]:
             raise Problem(403, f"The API key '{principal.name}' lacks the scope '{scope}'.")
         return principal
 
+    check.scope = scope  # type: ignore[attr-defined]  # tests/api/test_access.py reads it
     return check
 
 

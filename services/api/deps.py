@@ -6,23 +6,33 @@ Handlers declare `SessionDep`, `QueueDep`, `FiltersDep` and get typed values; te
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from collections.abc import AsyncIterator
-from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from pydantic import StringConstraints
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco.api.errors import Problem, Unavailable
+from lgsco.api.errors import Problem, Unavailable, database_gone
 from lgsco.api.queuestate import QueueState
-from lgsco.api.schemas.common import InvalidFinancialYear, financial_year_bounds
+from lgsco.api.schemas.common import (
+    FINANCIAL_YEAR_SCHEMA,
+    REFERENCE_SCHEMA,
+    InvalidFinancialYear,
+    IsoDate,
+    IsoDateTime,
+    financial_year_bounds,
+)
 from lgsco.api.schemas.decisions import DecisionFilters
 from lgsco.api.schemas.remedies import RemedyFilters
 from lgsco.shared import queue as jobqueue
 from lgsco.shared import references
 from lgsco.shared.domain import Outcome, PublicationStatus, RemedyStatus, RemedyType
 from lgsco.shared.settings import Settings
+
+log = logging.getLogger("lgsco.api")
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 
@@ -37,9 +47,22 @@ def invalid(parameter: str, message: str, where: str = "query") -> Problem:
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session per request. Closing it runs after the response has started, so a database
+    that went away in between must not raise there (Starlette could only drop the connection):
+    the connection is invalidated instead and the pool replaces it."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with sessionmaker() as session:
+    session = sessionmaker()
+    try:
         yield session
+    finally:
+        try:
+            await session.close()
+        except Exception as exc:
+            if not database_gone(exc):
+                raise
+            log.warning("database went away while closing a session: %s", type(exc).__name__)
+            with contextlib.suppress(Exception):
+                await session.invalidate()
 
 
 def get_settings(request: Request) -> Settings:
@@ -90,13 +113,18 @@ def decision_filters(
         list[Outcome] | None, Query(description="Outcome; repeat for several.")
     ] = None,
     decided_from: Annotated[
-        date | None, Query(description="First decision date (inclusive).")
+        IsoDate | None, Query(description="First decision date (inclusive).")
     ] = None,
-    decided_to: Annotated[date | None, Query(description="Last decision date (inclusive).")] = None,
+    decided_to: Annotated[
+        IsoDate | None, Query(description="Last decision date (inclusive).")
+    ] = None,
     financial_year: Annotated[
         str | None,
         Query(
-            description="1 April to 31 March, written 2023-24.", examples=["2023-24"], max_length=7
+            description="1 April to 31 March, written 2023-24.",
+            examples=["2023-24"],
+            max_length=7,
+            json_schema_extra=FINANCIAL_YEAR_SCHEMA,
         ),
     ] = None,
     q: Annotated[
@@ -115,7 +143,7 @@ def decision_filters(
         PublicationStatus | None, Query(description="published or withdrawn.")
     ] = None,
     changed_since: Annotated[
-        datetime | None,
+        IsoDateTime | None,
         Query(description="Created, changed or withdrawn after this time (UTC if no offset)."),
     ] = None,
 ) -> DecisionFilters:
@@ -151,13 +179,25 @@ def remedy_filters(
         list[RemedyStatus] | None,
         Query(description="Tracking status; `overdue` = pending past its due date. Repeatable."),
     ] = None,
-    due_before: Annotated[date | None, Query(description="Due strictly before this date.")] = None,
-    due_after: Annotated[date | None, Query(description="Due strictly after this date.")] = None,
+    due_before: Annotated[
+        IsoDate | None, Query(description="Due strictly before this date.")
+    ] = None,
+    due_after: Annotated[IsoDate | None, Query(description="Due strictly after this date.")] = None,
     decision: Annotated[
-        str | None, Query(max_length=40, description="Decision reference, any form.")
+        str | None,
+        Query(
+            max_length=40,
+            description="Decision reference, any form.",
+            json_schema_extra=REFERENCE_SCHEMA,
+        ),
     ] = None,
     financial_year: Annotated[
-        str | None, Query(max_length=7, description="Of the decision, like 2023-24.")
+        str | None,
+        Query(
+            max_length=7,
+            description="Of the decision, like 2023-24.",
+            json_schema_extra=FINANCIAL_YEAR_SCHEMA,
+        ),
     ] = None,
     current: Annotated[
         bool | None, Query(description="Only remedies the current page still states (or not).")

@@ -8,6 +8,7 @@ no input produces an HTML page, a bare string or a 500 with a stack trace.
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -119,10 +120,22 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"There is no endpoint at {request.url.path}; see /docs for the API."
+    headers = dict(exc.headers) if exc.headers else None
     if exc.status_code == 405:
         detail = f"{request.method} is not allowed on {request.url.path}."
-    headers = dict(exc.headers) if exc.headers else None
+        headers = (headers or {}) | {"Allow": _allowed_methods(request, headers or {})}
     return problem_response(request, exc.status_code, detail, headers=headers)
+
+
+def _allowed_methods(request: Request, headers: dict[str, str]) -> str:
+    """Every method the path answers (RFC 9110 asks for them all), not only those of the first
+    route that matched it: /v1/jobs has a GET route and a POST route."""
+    methods = {m.strip() for m in headers.get("Allow", "").split(",") if m.strip()}
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.scope["path"]):
+            methods |= {method.upper() for method in operations}
+    return ", ".join(sorted(methods))
 
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:
@@ -142,9 +155,29 @@ async def _database_down(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# SQLSTATEs meaning "the server is not there for you right now": connection exceptions (class
+# 08) and a server shutting down or starting up (57P01-57P03). asyncpg raises these as its own
+# classes, which SQLAlchemy wraps in a plain DBAPIError rather than an OperationalError.
+_SERVER_GONE = frozenset({"57P01", "57P02", "57P03"})
+
+
+def database_gone(exc: BaseException) -> bool:
+    """Whether `exc` says the database is unreachable (as opposed to a bug or a bad query)."""
+    if isinstance(exc, DATABASE_DOWN):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    if sqlstate is None and exc.orig is not None:
+        sqlstate = getattr(exc.orig.__cause__, "sqlstate", None)
+    return isinstance(sqlstate, str) and (sqlstate.startswith("08") or sqlstate in _SERVER_GONE)
+
+
 async def _dbapi(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
-    if exc.connection_invalidated:
+    if database_gone(exc):
         return await _database_down(request, exc)
     return await _unexpected(request, exc)
 

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lgsco.shared.models import ApiKey
 
 SCOPES = ("read", "remedies:write", "jobs:write", "subscriptions:write", "admin")
-TOKEN_PREFIX = "lgsco"  # noqa: S105 - a label, not a secret
+TOKEN_PREFIX = "lgsco"  # noqa: S105 - a label, not a secret  # nosec B105
 _TOKEN = re.compile(r"^lgsco_([0-9a-f]{12})_([A-Za-z0-9_\-]{32,64})$")
 # Recording every use would turn each read into a write; a minute's precision is enough.
 LAST_USED_PRECISION = timedelta(minutes=1)

@@ -12,11 +12,12 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from lgsco.api import docs, errors, logs
+from lgsco.api import console, docs, errors, logs, openapi
 from lgsco.api.metrics import ApiMetrics
 from lgsco.api.middleware import ApiMiddleware
 from lgsco.api.params import known_parameters
 from lgsco.api.queuestate import QueueState
+from lgsco.api.ratelimit import RateLimiter, RateLimitMiddleware
 from lgsco.api.routes import (
     decisions,
     health,
@@ -28,6 +29,7 @@ from lgsco.api.routes import (
     status,
     subscriptions,
 )
+from lgsco.api.security import RequestLimitMiddleware, SecurityHeadersMiddleware
 from lgsco.shared.db import make_engine, make_sessionmaker
 from lgsco.shared.settings import Settings
 
@@ -64,6 +66,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Fast
             yield
         finally:
             await app.state.queue.close()
+            await app.state.rate_limiter.aclose()
             await engine.dispose()
 
     app = FastAPI(
@@ -78,9 +81,16 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Fast
     app.state.settings = settings
     app.state.metrics = ApiMetrics()
     app.state.queue = QueueState(redis_url)
+    app.state.rate_limiter = RateLimiter(
+        redis_url,
+        per_address=settings.rate_limit_per_minute,
+        per_key=settings.rate_limit_per_key_per_minute,
+        metrics=app.state.metrics,
+    )
 
     errors.install(app)
     docs.install(app)
+    openapi.install(app, keys_required=settings.require_api_key)
     checked = [Depends(known_parameters)]
     app.include_router(health.router, dependencies=checked)
     for module in (
@@ -94,14 +104,30 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Fast
         status,
     ):
         app.include_router(module.router, prefix="/v1", dependencies=checked)
+    app.include_router(console.router)
+    console.install(app)
 
+    # Outermost last: request id, log and metrics see every answer, including the refusals of
+    # the layers inside; request limits come before anything reads the query string; CORS
+    # headers go on 429s too, so a browser client can read Retry-After.
+    app.add_middleware(RateLimitMiddleware, limiter=app.state.rate_limiter)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "PATCH", "POST"],
             allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
-            expose_headers=["ETag", "Location", "X-Request-ID"],
+            expose_headers=[
+                "ETag",
+                "Location",
+                "X-Request-ID",
+                "Retry-After",
+                "RateLimit-Limit",
+                "RateLimit-Remaining",
+                "RateLimit-Reset",
+            ],
         )
+    app.add_middleware(RequestLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(ApiMiddleware, metrics=app.state.metrics)
     return app

@@ -56,6 +56,17 @@ class ApiMetrics:
             registry=r,
         )
         self.queue_depth = Gauge("lgsco_queue_depth", "Jobs waiting in the arq queue.", registry=r)
+        self.rate_limited = Counter(
+            "lgsco_rate_limited",
+            "Requests refused with 429, by what was counted (address or key).",
+            ["by"],
+            registry=r,
+        )
+        self.rate_limit_unchecked = Counter(
+            "lgsco_rate_limit_unchecked",
+            "Requests let through without a rate-limit check because Redis was unreachable.",
+            registry=r,
+        )
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()

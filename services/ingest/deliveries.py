@@ -298,7 +298,7 @@ def backoff(attempts: int, retry_hours: float) -> timedelta:
     """30 s, 1 min, 2 min, ... capped at 1/8 of the retry window, with ±20% jitter."""
     cap = retry_hours * 3600 / 8
     seconds = min(cap, 30 * 2 ** (attempts - 1))
-    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))  # noqa: S311
+    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))  # noqa: S311  # nosec B311
 
 
 async def _payload(session: AsyncSession, event: Event, config: WebhookConfig) -> dict[str, Any]:

@@ -67,7 +67,13 @@ def site_path(link: str, site_url: str) -> str:
     if parts.netloc and parts.hostname != base.hostname:
         raise OffSiteURL(f"{link!r} is not on {base.hostname}")
     path = parts.path or "/"
-    if not path.startswith("/") or "\\" in path or ".." in path.split("/"):
+    if (
+        not path.startswith("/")
+        or "\\" in path
+        or ".." in path.split("/")
+        or not link.isprintable()
+        or any(c.isspace() for c in link)
+    ):
         raise OffSiteURL(f"{link!r} is not a plain path on the site")
     return path + (f"?{parts.query}" if parts.query else "")
 
@@ -84,12 +90,14 @@ class SiteClient:
         timeout: float = 30.0,
         max_retries: int = 5,
         backoff: float = 1.0,
+        max_retry_after: float = MAX_RETRY_AFTER,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.site_url = site_url.rstrip("/")
         self._limiter = limiter
         self._max_retries = max_retries
         self._backoff = backoff
+        self._max_retry_after = max_retry_after  # tests shorten the site's `Retry-After: 1`
         self._primed = False
         self._prime_lock = asyncio.Lock()
         self._client = httpx.AsyncClient(
@@ -163,9 +171,9 @@ class SiteClient:
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
-            return retry_after
+            return min(retry_after, self._max_retry_after)
         # Exponential backoff with full jitter, capped at a minute.
-        return random.uniform(0, min(60.0, self._backoff * 2 ** (attempt - 1)))  # noqa: S311
+        return random.uniform(0, min(60.0, self._backoff * 2 ** (attempt - 1)))  # noqa: S311  # nosec B311
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -9,7 +9,7 @@ import logging
 import math
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,8 +26,8 @@ from lgsco.shared.schedule import REFRESH_MONTHS, ScheduledJob
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_SECONDS = 10.0
-STALE_AFTER = timedelta(seconds=45)
+STALE_AFTER = timedelta(seconds=45)  # default of the setting `stale_run_seconds`
+HEARTBEATS_PER_STALE = 4  # a live run beats four times before it could be taken for dead
 
 
 class JobContext(TypedDict):
@@ -36,6 +36,7 @@ class JobContext(TypedDict):
     queue: jobqueue.Queue
     crawl_concurrency: int
     recheck_days: int
+    stale_after: NotRequired[timedelta]  # no heartbeat for this long: the worker died
 
 
 async def run_ingest(ctx: JobContext, run_id: int) -> str:
@@ -45,7 +46,7 @@ async def run_ingest(ctx: JobContext, run_id: int) -> str:
         run = await session.get(IngestRun, run_id, with_for_update=True)
         if run is None or run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED):
             return "nothing to do"
-        if run.status == RunStatus.RUNNING and _fresh(run.heartbeat_at):
+        if run.status == RunStatus.RUNNING and _fresh(run.heartbeat_at, _stale_after(ctx)):
             return "running elsewhere"
         run.status = RunStatus.RUNNING
         run.started_at = run.started_at or datetime.now(UTC)
@@ -54,7 +55,8 @@ async def run_ingest(ctx: JobContext, run_id: int) -> str:
         kind, params = run.kind, dict(run.params)
     status, error = RunStatus.SUCCEEDED, None
     try:
-        async with _heartbeat(sessionmaker, run_id):
+        every = _stale_after(ctx).total_seconds() / HEARTBEATS_PER_STALE
+        async with _heartbeat(sessionmaker, run_id, every):
             await _dispatch(ctx, run_id, kind, params)
     except asyncio.CancelledError:
         raise  # shutdown: the run stays `running` and is resumed from its checkpoint
@@ -111,23 +113,30 @@ async def _recheck_slice(ctx: JobContext, run_id: int) -> None:
         await ingestor.ingest(reference, run_id=run_id, path=permalink)
 
 
-def _fresh(heartbeat_at: datetime | None) -> bool:
-    return heartbeat_at is not None and datetime.now(UTC) - heartbeat_at < STALE_AFTER
+def _stale_after(ctx: JobContext) -> timedelta:
+    return ctx.get("stale_after", STALE_AFTER)
+
+
+def _fresh(heartbeat_at: datetime | None, stale_after: timedelta) -> bool:
+    return heartbeat_at is not None and datetime.now(UTC) - heartbeat_at < stale_after
 
 
 @contextlib.asynccontextmanager
 async def _heartbeat(
-    sessionmaker: async_sessionmaker[AsyncSession], run_id: int
+    sessionmaker: async_sessionmaker[AsyncSession], run_id: int, every: float
 ) -> AsyncIterator[None]:
     async def beat() -> None:
         while True:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
-            async with sessionmaker.begin() as session:
-                await session.execute(
-                    update(IngestRun)
-                    .where(IngestRun.id == run_id)
-                    .values(heartbeat_at=datetime.now(UTC))
-                )
+            await asyncio.sleep(every)
+            try:
+                async with sessionmaker.begin() as session:
+                    await session.execute(
+                        update(IngestRun)
+                        .where(IngestRun.id == run_id)
+                        .values(heartbeat_at=datetime.now(UTC))
+                    )
+            except Exception:  # a database blip must not stop the beat: the run would look dead
+                log.warning("heartbeat of run %s failed; trying again", run_id, exc_info=True)
 
     task = asyncio.create_task(beat())
     try:
@@ -139,8 +148,8 @@ async def _heartbeat(
 
 
 async def recover_stale_runs(ctx: JobContext) -> int:
-    """Re-enqueue runs left `running` by a worker that died (no heartbeat for STALE_AFTER)."""
-    cutoff = datetime.now(UTC) - STALE_AFTER
+    """Re-enqueue runs left `running` by a worker that died (no heartbeat for `stale_after`)."""
+    cutoff = datetime.now(UTC) - _stale_after(ctx)
     async with ctx["sessionmaker"]() as session:
         stale = list(
             await session.scalars(

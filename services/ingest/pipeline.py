@@ -39,13 +39,12 @@ class Ingestor:
     async def ingest(
         self, reference: str, *, run_id: int | None = None, path: str | None = None
     ) -> IngestOutcome:
-        """Fetch and store one decision; never raises for site or page problems."""
-        reference = normalise_reference(reference)
-        outcome = await self._ingest(reference, run_id, path)
-        if run_id is not None:
-            async with self._sessionmaker.begin() as session:
-                await store.count_result(session, run_id, outcome.result)
-        return outcome
+        """Fetch and store one decision; never raises for site or page problems.
+
+        The run's count of the result is written in the same transaction as the result, so a
+        worker killed at any point leaves counts that agree with what was stored.
+        """
+        return await self._ingest(normalise_reference(reference), run_id, path)
 
     async def _ingest(self, reference: str, run_id: int | None, path: str | None) -> IngestOutcome:
         async with self._sessionmaker() as session:
@@ -55,7 +54,14 @@ class Ingestor:
         try:
             path = path or permalink or await self.resolve(reference)
             if path is None:
-                await self._fail(run_id, reference, "", "not_found", "not found on the site")
+                await self._fail(
+                    run_id,
+                    reference,
+                    "",
+                    "not_found",
+                    "not found on the site",
+                    FetchResult.NOT_FOUND,
+                )
                 return IngestOutcome(reference, FetchResult.NOT_FOUND, "not found on the site")
             path = _permalink(path, self._client.site_url)
             conditional = raw is not None and known is not None and known.permalink == path
@@ -87,68 +93,83 @@ class Ingestor:
 
     async def _store(self, reference: str, page: Page, run_id: int | None) -> IngestOutcome:
         async with self._sessionmaker.begin() as session:
-            await store.lock_reference(session, reference)
-            decision = await store.get_decision(session, reference)
-            if page.not_modified and decision is not None:
-                return IngestOutcome(
-                    reference, await store.mark_fetched(session, decision, page.fetched_at)
-                )
-            if page.gone:
-                if decision is None:
-                    await store.record_failure(
-                        session,
-                        run_id=run_id,
-                        reference=reference,
-                        url=page.path,
-                        kind="not_found",
-                        reason=f"HTTP {page.status}: not found on the site",
-                    )
-                    return IngestOutcome(reference, FetchResult.NOT_FOUND, "not found on the site")
-                result = await store.mark_withdrawn(
-                    session, decision, on=page.fetched_at.date(), seen_at=page.fetched_at
-                )
-                return IngestOutcome(reference, result)
-            raw = await store.latest_raw_page(session, decision.raw_page_id if decision else None)
-            if (
-                decision is not None
-                and raw is not None
-                and raw.body_sha256 == store.body_sha256(page.text)
-            ):
-                # Same bytes as last time: no re-parse.
-                return IngestOutcome(
-                    reference, await store.mark_fetched(session, decision, page.fetched_at)
-                )
-            saved = await store.save_raw_page(session, page, reference)
-            try:
-                parsed = parse_decision(page.text, url=page.path)
-                if parsed.reference != reference:
-                    raise ParseError(
-                        f"page shows reference {parsed.reference}, expected {reference}"
-                    )
-            except ParseError as exc:
+            outcome = await self._write(session, reference, page, run_id)
+            if run_id is not None:
+                await store.count_result(session, run_id, outcome.result)
+            return outcome
+
+    async def _write(
+        self, session: AsyncSession, reference: str, page: Page, run_id: int | None
+    ) -> IngestOutcome:
+        """Store what one fetched page says, under the reference's lock, in `session`."""
+        await store.lock_reference(session, reference)
+        decision = await store.get_decision(session, reference)
+        if page.not_modified and decision is not None:
+            return IngestOutcome(
+                reference, await store.mark_fetched(session, decision, page.fetched_at)
+            )
+        if page.gone:
+            if decision is None:
                 await store.record_failure(
                     session,
                     run_id=run_id,
                     reference=reference,
                     url=page.path,
-                    kind="parse",
-                    reason=exc.reason,
-                    raw_page_id=saved.id,
+                    kind="not_found",
+                    reason=f"HTTP {page.status}: not found on the site",
                 )
-                return IngestOutcome(reference, FetchResult.FAILED, f"quarantined: {exc.reason}")
-            record = normalise.decision(parsed, permalink=page.path)
-            result = await store.upsert_decision(
-                session, record, raw_page_id=saved.id, seen_at=page.fetched_at
+                return IngestOutcome(reference, FetchResult.NOT_FOUND, "not found on the site")
+            result = await store.mark_withdrawn(
+                session, decision, on=page.fetched_at.date(), seen_at=page.fetched_at
             )
             return IngestOutcome(reference, result)
+        raw = await store.latest_raw_page(session, decision.raw_page_id if decision else None)
+        if (
+            decision is not None
+            and raw is not None
+            and raw.body_sha256 == store.body_sha256(page.text)
+        ):
+            # Same bytes as last time: no re-parse.
+            return IngestOutcome(
+                reference, await store.mark_fetched(session, decision, page.fetched_at)
+            )
+        saved = await store.save_raw_page(session, page, reference)
+        try:
+            parsed = parse_decision(page.text, url=page.path)
+            if parsed.reference != reference:
+                raise ParseError(f"page shows reference {parsed.reference}, expected {reference}")
+        except ParseError as exc:
+            await store.record_failure(
+                session,
+                run_id=run_id,
+                reference=reference,
+                url=page.path,
+                kind="parse",
+                reason=exc.reason,
+                raw_page_id=saved.id,
+            )
+            return IngestOutcome(reference, FetchResult.FAILED, f"quarantined: {exc.reason}")
+        record = normalise.decision(parsed, permalink=page.path)
+        result = await store.upsert_decision(
+            session, record, raw_page_id=saved.id, seen_at=page.fetched_at
+        )
+        return IngestOutcome(reference, result)
 
     async def _fail(
-        self, run_id: int | None, reference: str, url: str, kind: str, reason: str
+        self,
+        run_id: int | None,
+        reference: str,
+        url: str,
+        kind: str,
+        reason: str,
+        result: FetchResult = FetchResult.FAILED,
     ) -> None:
         async with self._sessionmaker.begin() as session:
             await store.record_failure(
                 session, run_id=run_id, reference=reference, url=url, kind=kind, reason=reason
             )
+            if run_id is not None:
+                await store.count_result(session, run_id, result)
 
 
 def _permalink(link: str, site_url: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any, cast
 
 import httpx
@@ -72,6 +73,7 @@ def build_worker(settings: Settings, *, database_url: str, redis_url: str, **kwa
         ctx["client"] = site_client(settings, ctx["redis"])
         ctx["crawl_concurrency"] = settings.crawl_concurrency
         ctx["recheck_days"] = settings.recheck_days
+        ctx["stale_after"] = timedelta(seconds=settings.stale_run_seconds)
         # Never follow a redirect: the checked callback URL is the only address called.
         ctx["webhook_http"] = httpx.AsyncClient(follow_redirects=False)
         ctx["webhooks"] = webhook_config(settings)

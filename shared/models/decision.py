@@ -34,10 +34,11 @@ class Decision(Base):
     __tablename__ = "decision"
     __table_args__ = (
         Index("ix_decision_search_vector", "search_vector", postgresql_using="gin"),
-        Index("ix_decision_decided_on_id", "decided_on", "id"),
+        # `outcome` rides along so a year's outcome counts read only this index (migration 0003).
+        Index("ix_decision_decided_on_id", "decided_on", "id", postgresql_include=["outcome"]),
         Index("ix_decision_last_changed_at_id", "last_changed_at", "id"),
         Index("ix_decision_category_subcategory", "category", "subcategory"),
-        Index("ix_decision_outcome", "outcome"),
+        Index("ix_decision_outcome_id", "outcome", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

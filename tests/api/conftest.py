@@ -27,7 +27,14 @@ function_loop = pytest_asyncio.fixture(loop_scope="function")
 
 
 def make_settings(**overrides: Any) -> Settings:
-    values: dict[str, Any] = {"site_url": "https://www.lgo.org.uk", "log_level": "WARNING"}
+    """Settings for a test app. Rate limits are off unless a test turns them on: every test
+    client shares one address and one Redis, so a suite-wide count would refuse at random."""
+    values: dict[str, Any] = {
+        "site_url": "https://www.lgo.org.uk",
+        "log_level": "WARNING",
+        "rate_limit_per_minute": 0,
+        "rate_limit_per_key_per_minute": 0,
+    }
     return Settings(**(values | overrides))
 
 
@@ -45,11 +52,13 @@ async def session(database_url: str) -> AsyncIterator[AsyncSession]:
     await engine.dispose()
 
 
-async def _client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+async def _client(
+    app: FastAPI, client: tuple[str, int] = ("127.0.0.1", 123)
+) -> AsyncIterator[AsyncClient]:
     async with app.router.lifespan_context(app):
-        transport = ASGITransport(app=app)
-        async with AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
+        transport = ASGITransport(app=app, client=client)
+        async with AsyncClient(transport=transport, base_url="http://test") as http:
+            yield http
 
 
 def build_app(

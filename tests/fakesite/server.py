@@ -2,13 +2,17 @@
 
 It serves decision pages, the search (by date window, organisation and keyword, 10 a page),
 ETag/304, 410 for withdrawn pages, the empty "search shell", and seeded random faults:
-500s, 429 with Retry-After, stalls longer than the client's timeout, truncated bodies.
+500s, 429 with Retry-After, stalls longer than the client's timeout, truncated bodies (a whole
+response holding half a page), cut connections (half the declared Content-Length, then closed),
+and a fixed slowness for every decision page. `SiteProcess` serves a site from a child process,
+so a large crawl does not share a core (and the GIL) with the site it reads.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import multiprocessing
 import random
 import socket
 import threading
@@ -16,17 +20,21 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from multiprocessing.connection import Connection
 
+import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from lgsco.shared.references import InvalidReference, normalise
 from tests.fakesite.render import ListingRow, render_listing, render_search_shell
 
 PAGE_SIZE = 10
+COUNTERS_PATH = "/_fake/counters"
 
 
 @dataclass
@@ -49,8 +57,10 @@ class Faults:
     throttle_429: float = 0.0
     stall: float = 0.0
     truncate: float = 0.0
+    cut: float = 0.0  # decision pages only: the connection closes halfway through the body
     stall_seconds: float = 3.0
     retry_after: int = 1
+    delay: float = 0.0  # every decision page answers this many seconds late (a slow site)
     seed: int = 7
 
 
@@ -126,13 +136,23 @@ class FakeSite:
         found = self.decisions.get(path)
         if found is None:
             return self._count(Response("Not found", status_code=404))
+        if self.faults.delay:
+            await asyncio.sleep(self.faults.delay)
         if (fault := await self._fault(request)) is not None:
             return self._count(fault)
         etag = '"' + hashlib.sha256(found.html.encode()).hexdigest()[:16] + '"'
         if request.headers.get("if-none-match") == etag:
             return self._count(Response(status_code=304, headers={"ETag": etag}))
+        rng = random.Random(f"c{self.faults.seed}:{request.url}:{self.requests[str(request.url)]}")
+        if self.faults.cut and rng.random() < self.faults.cut:
+            return self._count(_CutResponse(found.html, headers={"ETag": etag}))
         body = self._maybe_truncate(request, found.html)
         return self._count(HTMLResponse(body, headers={"ETag": etag}))
+
+    async def counters(self, request: Request) -> Response:
+        """Not part of the LGSCO site: what a `SiteProcess` reports to the test."""
+        statuses = {str(k): v for k, v in self.statuses.items()}
+        return JSONResponse({"requests": dict(self.requests), "statuses": statuses})
 
     def _count(self, response: Response) -> Response:
         self.statuses[response.status_code] += 1
@@ -142,6 +162,7 @@ class FakeSite:
         return Starlette(
             routes=[
                 Route("/decisions", self.home),
+                Route(COUNTERS_PATH, self.counters),
                 Route("/Decisions/SearchResults", self.search),
                 Route("/decisions/{rest:path}", self.decision),
             ]
@@ -168,6 +189,60 @@ class FakeSite:
     def stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=10)
+
+
+class _CutResponse(HTMLResponse):
+    """Declares the whole page's Content-Length, sends half of it, and stops: uvicorn then
+    closes the connection and the client sees a body cut short."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+        half = bytes(self.body)[: len(self.body) // 2]
+        await send({"type": "http.response.body", "body": half, "more_body": True})
+
+
+class SiteProcess:
+    """A FakeSite served from a child process; its counters are read back over HTTP."""
+
+    def __init__(self, site: FakeSite) -> None:
+        self.site = site
+        self.url = ""
+
+    def start(self) -> str:
+        context = multiprocessing.get_context("spawn")
+        ours, theirs = context.Pipe()
+        self._process = context.Process(target=_serve, args=(self.site, theirs), daemon=True)
+        self._process.start()
+        if not ours.poll(60):
+            raise RuntimeError("the fake site process did not start")
+        self.url = f"http://127.0.0.1:{ours.recv()}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(self.url + COUNTERS_PATH, timeout=1).raise_for_status()
+                return self.url
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def counters(self) -> tuple[Counter[str], Counter[int]]:
+        """(requests by URL, responses by status) so far."""
+        got = httpx.get(self.url + COUNTERS_PATH, timeout=10).json()
+        statuses = Counter({int(k): v for k, v in got["statuses"].items()})
+        return Counter(got["requests"]), statuses
+
+    def stop(self) -> None:
+        self._process.terminate()
+        self._process.join(timeout=10)
+
+
+def _serve(site: FakeSite, port_to: Connection) -> None:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port_to.send(sock.getsockname()[1])
+    config = uvicorn.Config(site.app(), log_level="critical", lifespan="off", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def _date(value: str) -> date:

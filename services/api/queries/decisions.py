@@ -62,7 +62,7 @@ def _key_values(sort: DecisionSort, key: Sequence[Any]) -> list[Any]:
     """JSON cursor values -> typed values to compare with the key columns."""
     try:
         first, last_id = key
-        if not isinstance(last_id, int) or not 0 <= last_id < 2**31:
+        if type(last_id) is not int or not 0 <= last_id < 2**31:  # JSON true is an int too
             raise TypeError("the id is not a row id")
         if sort in (DecisionSort.NEWEST, DecisionSort.OLDEST):
             return [date.fromisoformat(first), last_id]

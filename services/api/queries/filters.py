@@ -25,14 +25,18 @@ def tsquery(q: str) -> ColumnElement[object]:
 
 def organisation_ids(keys: tuple[str, ...]) -> ColumnElement[bool]:
     """Organisation ids named by `keys`: digits are ids, anything else a name (any case)."""
-    ids = [int(k) for k in keys if k.isdigit() and len(k) <= 9]
-    names = [k.strip().lower() for k in keys if not (k.isdigit() and len(k) <= 9)]
+    ids = [int(k) for k in keys if _is_id(k)]
+    names = [k.strip().lower() for k in keys if not _is_id(k)]
     conditions: list[ColumnElement[bool]] = []
     if ids:
         conditions.append(Organisation.id.in_(ids))
     if names:
         conditions.append(func.lower(Organisation.name).in_(names))
     return or_(*conditions) if conditions else true()
+
+
+def _is_id(key: str) -> bool:
+    return key.isascii() and key.isdigit() and len(key) <= 9  # not '１２' (fullwidth digits)
 
 
 def decision_conditions(filters: DecisionFilters) -> list[ColumnElement[bool]]:

@@ -17,6 +17,7 @@ from lgsco.api.schemas.common import (
     ATTRIBUTION,
     ERRORS,
     NOT_FOUND,
+    REFERENCE_SCHEMA,
     financial_year_of,
     source_url,
 )
@@ -146,7 +147,9 @@ async def get_decision(
     reference: Annotated[
         str,
         Path(
-            description="Any form: '22 003 374', '22-003-374', '22003374'.", examples=["22-003-374"]
+            description="Any form: '22 003 374', '22-003-374', '22003374'.",
+            examples=["22-003-374"],
+            json_schema_extra=REFERENCE_SCHEMA,
         ),
     ],
     session: SessionDep,

@@ -123,4 +123,4 @@ async def list_categories(session: SessionDep, filters: FiltersDep, _: ReadDep) 
 
 
 def _is_id(value: object) -> bool:
-    return isinstance(value, int) and 0 <= value <= MAX_ID
+    return type(value) is int and 0 <= value <= MAX_ID  # JSON true is an int too

@@ -16,7 +16,7 @@ from lgsco.api.auth import ReadDep, RemediesWriteDep
 from lgsco.api.deps import RemedyFiltersDep, SessionDep, SettingsDep, invalid
 from lgsco.api.errors import NotFound, Problem
 from lgsco.api.queries import remedies as queries
-from lgsco.api.schemas.common import AUTH_ERRORS, ERRORS, NOT_FOUND
+from lgsco.api.schemas.common import AUTH_ERRORS, ERRORS, NOT_FOUND, ROW_CURSOR_SCHEMA
 from lgsco.api.schemas.remedies import (
     ComplianceReport,
     ComplianceRow,
@@ -51,7 +51,12 @@ async def list_remedies(
     _: ReadDep,
     limit: Annotated[int | None, Query(ge=1, le=200, description="Page size (default 50).")] = None,
     cursor: Annotated[
-        str | None, Query(max_length=20, description="next_cursor of the previous page.")
+        str | None,
+        Query(
+            max_length=20,
+            description="next_cursor of the previous page.",
+            json_schema_extra=ROW_CURSOR_SCHEMA,
+        ),
     ] = None,
     format_: Annotated[Literal["json", "csv"] | None, Query(alias="format")] = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
@@ -59,7 +64,7 @@ async def list_remedies(
     """Remedies matching the filters, oldest first, paged with `cursor`; CSV streams them all."""
     after = None
     if cursor is not None:
-        if not cursor.isdigit() or len(cursor) > 9:
+        if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 9:
             raise invalid("cursor", "it is not a cursor this API returned")
         after = int(cursor)
     if csvout.wants_csv(format_, accept):
@@ -140,7 +145,7 @@ async def update_remedy(
 
 def _revision(if_match: str) -> int:
     value = if_match.strip().removeprefix("W/").strip('"')
-    if not value.isdigit() or len(value) > 9:
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
         raise Problem(412, f"If-Match {if_match!r} is not an ETag this API returned.")
     return int(value)
 

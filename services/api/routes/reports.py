@@ -15,6 +15,7 @@ from lgsco.api.queries import statistics
 from lgsco.api.schemas.common import (
     ATTRIBUTION,
     ERRORS,
+    FINANCIAL_YEAR_SCHEMA,
     NOT_FOUND,
     financial_year_bounds,
     source_url,
@@ -57,6 +58,7 @@ async def annual_report(
             max_length=7,
             description="Like 2023-24 (1 April 2023 to 31 March 2024).",
             examples=["2023-24"],
+            json_schema_extra=FINANCIAL_YEAR_SCHEMA,
         ),
     ],
     format_: Annotated[Literal["json", "csv"] | None, Query(alias="format")] = None,

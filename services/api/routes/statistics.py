@@ -10,7 +10,7 @@ from lgsco.api.auth import ReadDep
 from lgsco.api.deps import FiltersDep, SessionDep, check_financial_year
 from lgsco.api.errors import NotFound
 from lgsco.api.queries import statistics as queries
-from lgsco.api.schemas.common import ERRORS, NOT_FOUND
+from lgsco.api.schemas.common import ERRORS, FINANCIAL_YEAR_SCHEMA, NOT_FOUND
 from lgsco.api.schemas.decisions import DecisionFilters
 from lgsco.api.schemas.organisations import OutcomeCounts, counts_from_row
 from lgsco.api.schemas.statistics import (
@@ -66,6 +66,7 @@ async def compare(
             max_length=7,
             description="Year compared, like 2023-24; all years if absent.",
             examples=["2023-24"],
+            json_schema_extra=FINANCIAL_YEAR_SCHEMA,
         ),
     ] = None,
 ) -> Comparison:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 ATTRIBUTION = (
     "Contains decisions published by the Local Government and Social Care Ombudsman (LGSCO), "
@@ -14,7 +14,34 @@ ATTRIBUTION = (
 )
 
 _FINANCIAL_YEAR = re.compile(r"^(\d{4})-(\d{2})$")
+# Patterns stated in the OpenAPI only: the handlers validate with their own, clearer messages.
+FINANCIAL_YEAR_SCHEMA = {"pattern": r"^[0-9]{4}-[0-9]{2}$"}
+REFERENCE_SCHEMA = {"pattern": r"^ *[0-9]{2}[ \-]?[0-9]{3}[ \-]?[0-9]{3} *$"}
+ROW_CURSOR_SCHEMA = {"pattern": r"^[0-9]{1,9}$"}
 FINANCIAL_YEAR_HELP = "a financial year is written like 2023-24 (1 April 2023 to 31 March 2024)"
+
+
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_ISO_DATETIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ].*)?$")
+
+
+def _iso_date(value: object) -> object:
+    # Pydantic alone would read `0` or `1700000000` as a Unix time: 1970-01-01 by mistake.
+    if isinstance(value, int | float) or (isinstance(value, str) and not _ISO_DATE.match(value)):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return value
+
+
+def _iso_datetime(value: object) -> object:
+    if isinstance(value, int | float) or (
+        isinstance(value, str) and not _ISO_DATETIME.match(value)
+    ):
+        raise ValueError("must be a date or time written YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
 
 
 class InvalidFinancialYear(ValueError):
@@ -65,19 +92,32 @@ def _problem_doc(description: str, status: int, detail: str) -> dict[str, Any]:
     }
 
 
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: _problem_doc("Unauthorized", 401, "The API key is not valid (unknown or revoked)."),
+    403: _problem_doc("Forbidden", 403, "This API key lacks the scope 'jobs:write'."),
+}
+# Every /v1 operation can answer these: a request that cannot be read at all (400: a body that is
+# not UTF-8 JSON, a query string that is not UTF-8), a key that is sent is checked even where none
+# is needed (401), reads need the scope `read` when keys are required (403), and the request
+# limits and rate limits apply everywhere (413, 414, 429).
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _problem_doc("Bad Request", 400, "There was an error parsing the body"),
+    **AUTH_ERRORS,
+    413: _problem_doc("Content Too Large", 413, "The request body is larger than 65536 bytes."),
+    414: _problem_doc("URI Too Long", 414, "The URL is too long: at most 2048 bytes of path..."),
     422: _problem_doc(
         "Unprocessable Content",
         422,
         "query parameter 'limit': Input should be less than or equal to 200",
     ),
+    429: _problem_doc(
+        "Too Many Requests",
+        429,
+        "Too many requests from this address: the limit is 600 a minute; retry after 12 s.",
+    ),
     503: _problem_doc(
         "Service Unavailable", 503, "The database is unreachable; try again shortly."
     ),
-}
-AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: _problem_doc("Unauthorized", 401, "The API key is not valid (unknown or revoked)."),
-    403: _problem_doc("Forbidden", 403, "This API key lacks the scope 'jobs:write'."),
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: _problem_doc("Not Found", 404, "No organisation 999 is stored."),

@@ -55,8 +55,15 @@ class OrganisationRef(BaseModel):
     kind: str
 
 
+def _only_always_fields_required(schema: dict[str, Any]) -> None:
+    # `fields=` may leave any member out but these three, so the schema must not require more.
+    schema["required"] = list(ALWAYS_FIELDS)
+
+
 class DecisionItem(BaseModel):
     """One decision in a list; `fields=` chooses which of these appear."""
+
+    model_config = ConfigDict(json_schema_extra=_only_always_fields_required)
 
     id: int
     reference: str = Field(examples=["22 003 374"])

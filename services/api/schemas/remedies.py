@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from lgsco.api.schemas.common import ATTRIBUTION, source_url
+from lgsco.api.schemas.common import ATTRIBUTION, IsoDate, source_url
 from lgsco.shared.domain import RemedyStatus, RemedyType
 
 
@@ -75,7 +75,7 @@ class RemedyUpdate(BaseModel):
     status: Literal["pending", "completed", "not_required"] | None = Field(
         default=None, description="`overdue` is derived from the due date and cannot be set."
     )
-    completed_on: date | None = None
+    completed_on: IsoDate | None = None
     evidence_note: str | None = Field(default=None, max_length=5000)
 
     @model_validator(mode="after")

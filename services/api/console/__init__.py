@@ -1,0 +1,27 @@
+"""The operations console: server-rendered pages at /console for the people who run the scrapes
+and read the figures. Pages call the same `lgsco.api.queries` functions as the API, so every
+number matches the JSON; charts are SVG drawn on the server; the only script polls progress.
+
+Wiring: `app.include_router(console.router)` then `console.install(app)` (static files).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from lgsco.api.console import decisions, figures, home, jobs, pages, runs
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+router.add_api_route("", home.overview, methods=["GET"], response_class=HTMLResponse)
+for _module in (runs, jobs, decisions, figures):
+    router.include_router(_module.router)
+
+
+def install(app: FastAPI) -> None:
+    """Serve the console's CSS and script from the package (nothing from a CDN)."""
+    app.mount(pages.STATIC_URL, StaticFiles(directory=pages.STATIC), name="console-static")
+
+
+__all__ = ["install", "router"]
