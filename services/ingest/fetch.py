@@ -2,6 +2,9 @@
 
 Only paths on the configured site are ever requested: callers pass a path (`/decisions/...`),
 never a URL, and a link read from a page is reduced to its path only if it is on the same host.
+Redirects are followed only on that host (the site moves pages between categories), and a body
+is read only up to MAX_PAGE_BYTES, so neither a redirect nor an endless page takes the worker
+anywhere or holds its memory.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 300.0
+MAX_PAGE_BYTES = 6_000_000  # twice what the parser reads (MAX_HTML_CHARS); real pages are ~50 KB
 
 
 class FetchError(Exception):
@@ -104,6 +108,7 @@ class SiteClient:
             base_url=self.site_url,
             timeout=httpx.Timeout(timeout),
             follow_redirects=True,
+            event_hooks={"request": [self._stay_on_site]},
             transport=transport,
             headers={
                 "User-Agent": user_agent,
@@ -114,6 +119,12 @@ class SiteClient:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+    async def _stay_on_site(self, request: httpx.Request) -> None:
+        """Every request, redirects included, must go to the configured host."""
+        base = httpx.URL(self.site_url)
+        if request.url.host != base.host or request.url.scheme not in ("http", "https"):
+            raise OffSiteURL(f"redirected to {request.url}, which is not on {base.host}")
 
     async def prime(self) -> None:
         """Visit /decisions once, keeping its cookies, before searching (the site's bot shield)."""
@@ -140,8 +151,7 @@ class SiteClient:
             last_retry_after = None
             await self._limiter.wait()
             try:
-                response = await self._client.get(path, headers=headers)
-                text = response.text if response.status_code == 200 else ""
+                response, text = await self._fetch(path, headers)
             except httpx.TimeoutException:
                 last_error = "timed out"
                 continue
@@ -168,6 +178,30 @@ class SiteClient:
                 fetched_at=datetime.now(UTC),
             )
         raise FetchError(f"gave up after {self._max_retries + 1} tries: {last_error}", path=path)
+
+    async def _fetch(self, path: str, headers: dict[str, str]) -> tuple[httpx.Response, str]:
+        """One GET; the body (of a 200 only) is read up to MAX_PAGE_BYTES, else FetchError."""
+        async with self._client.stream("GET", path, headers=headers) as response:
+            if response.status_code != 200:
+                return response, ""
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > MAX_PAGE_BYTES:
+                raise FetchError(
+                    f"page larger than {MAX_PAGE_BYTES} bytes ({declared} declared)",
+                    path=path,
+                    status=200,
+                )
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > MAX_PAGE_BYTES:
+                    raise FetchError(
+                        f"page larger than {MAX_PAGE_BYTES} bytes", path=path, status=200
+                    )
+            try:
+                return response, bytes(body).decode(response.encoding or "utf-8", "replace")
+            except LookupError:  # a charset Python does not know
+                return response, bytes(body).decode("utf-8", "replace")
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:

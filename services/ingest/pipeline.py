@@ -71,7 +71,8 @@ class Ingestor:
                 last_modified=raw.last_modified if conditional and raw else None,
             )
         except (FetchError, OffSiteURL) as exc:
-            reason = f"site unavailable: {exc}" if isinstance(exc, FetchError) else str(exc)
+            unavailable = isinstance(exc, FetchError) and exc.status != 200
+            reason = f"site unavailable: {exc}" if unavailable else str(exc)
             await self._fail(run_id, reference, path or "", "fetch", reason)
             return IngestOutcome(reference, FetchResult.FAILED, reason)
         except ParseError as exc:  # the search page could not be read

@@ -69,6 +69,7 @@ class FakeSite:
     decisions: dict[str, FakeDecision] = field(default_factory=dict)  # by path
     faults: Faults = field(default_factory=Faults)
     gone: set[str] = field(default_factory=set)  # paths answering 410
+    redirects: dict[str, str] = field(default_factory=dict)  # path -> Location of a 302
     search_shell: bool = False
     requests: Counter[str] = field(default_factory=Counter)
     statuses: Counter[int] = field(default_factory=Counter)
@@ -133,6 +134,10 @@ class FakeSite:
         path = request.url.path
         if path in self.gone:
             return self._count(Response("Gone", status_code=410))
+        if path in self.redirects:
+            return self._count(
+                Response(status_code=302, headers={"Location": self.redirects[path]})
+            )
         found = self.decisions.get(path)
         if found is None:
             return self._count(Response("Not found", status_code=404))

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco.ingest.fetch import OffSiteURL, SiteClient, site_path
+from lgsco.ingest.fetch import MAX_PAGE_BYTES, OffSiteURL, SiteClient, site_path
 from lgsco.ingest.pipeline import Ingestor
 from lgsco.shared.domain import FetchResult
 from tests.fakesite.server import FakeDecision, FakeSite
@@ -136,3 +136,42 @@ async def test_a_caller_given_path_cannot_point_the_fetcher_elsewhere(
     assert outcome.result == FetchResult.FAILED
     assert "is not on 127.0.0.1" in (outcome.reason or "")
     assert sum(bait.requests.values()) == 0
+
+
+async def test_a_redirect_to_another_host_is_not_followed(
+    fake_site: FakeSite,
+    bait: FakeSite,
+    client: SiteClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    bait.add(listed(PATH))
+    fake_site.redirects[PATH] = f"http://localhost:{httpx.URL(bait.url).port}{PATH}"
+    outcome = await Ingestor(sessionmaker, client).ingest("25 004 117", path=PATH)
+    assert outcome.result == FetchResult.FAILED
+    assert "redirected to http://localhost:" in (outcome.reason or "")
+    assert sum(bait.requests.values()) == 0 and sum(bait.statuses.values()) == 0
+    assert await stored(sessionmaker) == {}
+
+
+async def test_a_redirect_on_the_site_is_followed(
+    fake_site: FakeSite, client: SiteClient, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """The site moves decisions between categories and redirects the old address."""
+    fake_site.add(listed(PATH))
+    old = "/decisions/adult-care-services/other/25-004-117"
+    fake_site.redirects[old] = PATH
+    outcome = await Ingestor(sessionmaker, client).ingest("25 004 117", path=old)
+    assert outcome.result == FetchResult.NEW
+    assert (await stored(sessionmaker))["25 004 117"].summary.startswith("Mrs X complained")
+
+
+async def test_an_endless_page_is_cut_off_and_nothing_is_stored(
+    fake_site: FakeSite, client: SiteClient, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    huge = listed(PATH)
+    huge.html = huge.html.replace("</body>", "<p>" + "x" * (MAX_PAGE_BYTES + 10) + "</p></body>")
+    fake_site.add(huge)
+    outcome = await Ingestor(sessionmaker, client).ingest("25 004 117", path=PATH)
+    assert outcome.result == FetchResult.FAILED
+    assert f"larger than {MAX_PAGE_BYTES} bytes" in (outcome.reason or "")
+    assert await stored(sessionmaker) == {}
