@@ -1,0 +1,286 @@
+"""bench/results.md from the results of one run: a table per benchmark, figures with the baseline
+measured in the same run, the ratio, the target, and whether it is met."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bench.api import CONCURRENCY, ApiResult
+from bench.common import Spread
+from bench.crawl import CrawlResult
+from bench.parse import ParseResult
+from bench.startup import StartupResult
+from bench.workload import ENDPOINTS
+
+HEADER = "| Measure | Figure | Baseline (same run) | Ratio | Target | Met |"
+RULE = "| --- | --- | --- | --- | --- | --- |"
+
+
+@dataclass
+class RunInfo:
+    when: str
+    wall_minutes: float
+    machine: str
+    command: str
+    services: str
+
+
+def _met(ok: bool | None) -> str:
+    return "—" if ok is None else ("yes" if ok else "**no**")
+
+
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _ms(s: Spread) -> str:
+    return s.show("{:.1f}") + " ms"
+
+
+def parsing(r: ParseResult) -> list[str]:
+    return [
+        "## 1. Parsing",
+        "",
+        f"{r.pages} corpus decisions rendered in the site's template with its chrome "
+        f"({r.kilobytes:.0f} KB a page on average). CPU time per page; median (min–max) of the "
+        "rounds; ratios are taken within each round.",
+        "",
+        HEADER,
+        RULE,
+        _row(
+            "parse + normalise + remedies, per page",
+            _ms(r.project_ms),
+            f"BeautifulSoup (html.parser): {_ms(r.bs4_ms)}",
+            r.speedup_vs_bs4.show("{:.1f}×") + " faster",
+            "≥ 20× faster",
+            _met(r.speedup_vs_bs4.median >= 20),
+        ),
+        _row(
+            "parse + normalise + remedies, per page",
+            _ms(r.project_ms),
+            f"selectolax parse + text (floor): {_ms(r.floor_ms)}",
+            r.times_floor.show("{:.1f}×") + " the floor",
+            "≤ 2.5×",
+            _met(r.times_floor.median <= 2.5),
+        ),
+        _row(
+            "of which parse_decision alone",
+            _ms(r.parse_only_ms),
+            f"floor: {_ms(r.floor_ms)}",
+            f"{r.parse_only_ms.median / r.floor_ms.median:.1f}× the floor",
+            "—",
+            "—",
+        ),
+        "",
+        f"The BeautifulSoup baseline read the same reference, organisation, category, "
+        f"subcategory, outcome, date and summary as the project on {r.fields_agree} of "
+        f"{r.pages} pages.",
+        "",
+    ]
+
+
+def crawling(r: CrawlResult) -> list[str]:
+    per_decision_cpu = float(r.first["cpu_seconds"]) / r.scale * 1000
+    fetch_cpu = Spread.of([float(b["cpu_seconds"]) / r.scale * 1000 for b in r.baselines])
+    extrapolated = r.scale < r.total
+    lines = [
+        "## 2. Crawling",
+        "",
+        f"The fake site (its own process, 127.0.0.1, rate limit off) serves {r.total:,} "
+        f"decisions; the crawl read the oldest {r.scale:,} of them "
+        f"({len(r.first['segment_rates']) or 1} segments timed), month window by month window "
+        f"at the site's full density, into an empty database, at concurrency {r.concurrency}. "
+        "The fetch-only baseline (httpx, same pages, same concurrency, no parse or store) ran "
+        "before, between and after the two crawls.",
+        "",
+        HEADER,
+        RULE,
+        _row(
+            "full crawl from empty, decisions/s",
+            r.crawl_rate.show("{:.0f}") + " (range over segments)",
+            f"fetch-only: {r.baseline_rate.show('{:.0f}')} /s",
+            f"{r.rate(r.first) / r.baseline_rate.median:.0%} of fetch-only",
+            "≥ 50%",
+            _met(r.rate(r.first) >= 0.5 * r.baseline_rate.median),
+        ),
+        _row(
+            f"full crawl of {r.total:,} decisions"
+            + (f" (extrapolated from {r.scale:,})" if extrapolated else ""),
+            f"{r.minutes_at_total:.1f} min",
+            f"fetch-only: {r.total / r.baseline_rate.median / 60:.1f} min",
+            "—",
+            "≤ 10 min",
+            _met(r.minutes_at_total <= 10),
+        ),
+        _row(
+            "unchanged re-crawl",
+            f"{float(r.second['seconds']):.0f} s ({r.rate(r.second):.0f} decisions/s)",
+            f"first crawl: {float(r.first['seconds']):.0f} s",
+            f"{r.recrawl_speedup:.1f}× faster",
+            "≥ 3× faster",
+            _met(r.recrawl_speedup >= 3),
+        ),
+        _row(
+            "worker peak RSS (crawl process)",
+            f"{r.peak_rss_mb:.0f} MB",
+            "—",
+            "—",
+            "≤ 300 MB",
+            _met(r.peak_rss_mb <= 300),
+        ),
+        _row(
+            "worker CPU per decision (full crawl)",
+            f"{per_decision_cpu:.1f} ms",
+            f"fetch-only client: {fetch_cpu.show('{:.1f}')} ms",
+            f"{per_decision_cpu / fetch_cpu.median:.1f}×",
+            "—",
+            "—",
+        ),
+        _row(
+            "database per 1,000 decisions (raw pages included)",
+            f"{r.megabytes_per_thousand('(database)'):.1f} MB",
+            "—",
+            "—",
+            "reported",
+            "—",
+        ),
+        "",
+        "Database growth per 1,000 decisions by table (with indexes and TOAST), after the full "
+        "crawl: "
+        + ", ".join(
+            f"{table} {r.megabytes_per_thousand(table):.2f} MB"
+            for table in sorted(r.sizes, key=lambda t: -r.megabytes_per_thousand(t))
+            if table != "(database)" and r.megabytes_per_thousand(table) >= 0.01
+        )
+        + ".",
+        "",
+    ]
+    return lines
+
+
+def api(r: ApiResult) -> list[str]:
+    lines = [
+        "## 3. API",
+        "",
+        f"{r.decisions:,} decisions and {r.remedies:,} remedies"
+        + (
+            f" ({r.copied:,} of the decisions copied in SQL from crawled ones under the fake "
+            "site's references, dates and organisations, without raw pages; bench/topup.py)"
+            if r.copied
+            else ""
+        )
+        + f". `lgsco api` (one process) on 127.0.0.1; load from another process (async httpx), "
+        f"{r.seconds:g} s per measurement after a warm-up, {r.rounds} round(s) alternating "
+        "API and floor; the floor is the SQL the API ran for the same URLs (captured), run "
+        "straight on asyncpg from the load process. Median (min–max) over rounds.",
+        "",
+        "Concurrency 1:",
+        "",
+        "| Endpoint | API p50 | API p99 | API req/s | asyncpg p50 | asyncpg p99 | API ÷ SQL (p50) "
+        "| Target p99 | Met p99 | Target ≤ 3× | Met |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for e in ENDPOINTS:
+        h, s, ratio = r.http[(e.name, 1)], r.sql[(e.name, 1)], r.ratio[e.name]
+        lines.append(
+            _row(
+                e.label,
+                _ms(h.p50_ms),
+                _ms(h.p99_ms),
+                h.per_second.show("{:.0f}"),
+                _ms(s.p50_ms),
+                _ms(s.p99_ms),
+                ratio.show("{:.1f}×"),
+                f"{e.target_p99_ms:g} ms",
+                _met(h.p99_ms.median <= e.target_p99_ms),
+                "≤ 3×",
+                _met(ratio.median <= 3),
+            )
+        )
+    high = CONCURRENCY[-1]
+    lines += [
+        "",
+        f"Concurrency {high}:",
+        "",
+        "| Endpoint | API p50 | API p99 | API req/s | asyncpg req/s | API ÷ SQL (req/s) "
+        "| Errors | Target | Met |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for e in ENDPOINTS:
+        h, s = r.http[(e.name, high)], r.sql[(e.name, high)]
+        lines.append(
+            _row(
+                e.label,
+                _ms(h.p50_ms),
+                _ms(h.p99_ms),
+                h.per_second.show("{:.0f}"),
+                s.per_second.show("{:.0f}"),
+                f"{h.per_second.median / s.per_second.median:.2f}",
+                f"{h.errors} of {h.requests:,}",
+                "no errors",
+                _met(h.errors == 0),
+            )
+        )
+    lines += [
+        "",
+        "EXPLAIN ANALYZE of each statement the API runs per request (worst plan over the first "
+        "URLs of each endpoint). Tables of more than 1,000 rows only; *index*: every such table "
+        "read through an index; *bounded*: a sequential scan a LIMIT stopped early; *full scan*: "
+        "a whole table read.",
+        "",
+        "| Endpoint | # | Reads | Time | Verdict |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    labels = {e.name: e.label for e in ENDPOINTS}
+    for x in r.explained:
+        lines.append(
+            _row(
+                labels[x.endpoint],
+                str(x.statement),
+                x.scans or "(small tables only)",
+                f"{x.milliseconds:.1f} ms",
+                x.verdict if x.verdict != "full scan" else "**full scan**",
+            )
+        )
+    return [*lines, ""]
+
+
+def startup(r: StartupResult) -> list[str]:
+    return [
+        "## 4. Start-up",
+        "",
+        "`lgsco up` with no database or Redis configured, on a fresh `LGSCO_HOME`, until "
+        "`GET /readyz` answers 200 (embedded PostgreSQL and Redis created, migrations run); "
+        "then stopped with Ctrl-C and started again on the same home.",
+        "",
+        HEADER,
+        RULE,
+        _start_row("first start", r.first_s, 20),
+        _start_row("second start", r.second_s, 5),
+        "",
+    ]
+
+
+def _start_row(name: str, seconds: Spread, target: float) -> str:
+    met = _met(seconds.median <= target)
+    return _row(name, seconds.show("{:.1f}") + " s", "—", "—", f"≤ {target:g} s", met)
+
+
+def render(info: RunInfo, results: dict[str, Any]) -> str:
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Generated by `{info.command}` on {info.when}: {info.machine}; {info.services}. "
+        f"The run took {info.wall_minutes:.1f} minutes.",
+        "",
+        "Figures are medians with (min–max) over repeated rounds; every baseline ran in the same "
+        "run, side by side with what it is compared with, and ratios are taken within a round. "
+        "The machine is shared and noisy: compare ratios rather than absolute times.",
+        "",
+    ]
+    sections = {"parse": parsing, "crawl": crawling, "api": api, "startup": startup}
+    for name, render_section in sections.items():
+        if name in results:
+            lines += render_section(results[name])
+    return "\n".join(lines)
