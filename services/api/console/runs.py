@@ -12,10 +12,10 @@ from fastapi.responses import HTMLResponse, Response
 from lgsco.api.console import pages
 from lgsco.api.console import queries as console_queries
 from lgsco.api.console.forms import first, read_query
-from lgsco.api.console.home import queue_depth
 from lgsco.api.console.security import ViewerDep
 from lgsco.api.deps import SessionDep, SettingsDep
 from lgsco.api.queries import jobs as queries
+from lgsco.api.routes.status import queue_depth
 from lgsco.api.schemas.jobs import FailureRead, LastRun, RunDetail, RunRead, run_read
 from lgsco.shared.domain import RunKind, RunStatus
 from lgsco.shared.runs import ACTIVE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from lgsco.api.auth import ReadDep
 from lgsco.api.deps import SessionDep
@@ -20,6 +21,11 @@ async def service_status(request: Request, session: SessionDep, _: ReadDep) -> S
     """Freshness: latest decision date stored, last successful crawl and refresh, decisions
     stored, failures in the last 24 hours, and whether the newest search page fetched looked like
     an empty search shell (the site serving bots nothing)."""
+    return await current_status(request, session)
+
+
+async def current_status(request: Request, session: AsyncSession) -> ServiceStatus:
+    """The figures of /v1/status (the console's overview shows the same)."""
     figures = await queries.decision_figures(session)
     success = await queries.last_success(session)
     listing = await queries.last_listing(session)
@@ -36,11 +42,12 @@ async def service_status(request: Request, session: SessionDep, _: ReadDep) -> S
         runs_active=sum(active.values()),
         last_listing_fetch_at=listing.fetched_at if listing else None,
         last_listing_was_search_shell=listing.search_shell if listing else None,
-        queue_depth=await _queue_depth(request),
+        queue_depth=await queue_depth(request),
     )
 
 
-async def _queue_depth(request: Request) -> int | None:
+async def queue_depth(request: Request) -> int | None:
+    """Jobs waiting in the queue; None while Redis is unreachable."""
     queue = await request.app.state.queue.get()
     if queue is None:
         return None
