@@ -7,9 +7,10 @@ Handlers declare `SessionDep`, `QueueDep`, `FiltersDep` and get typed values; te
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 from fastapi import Depends, Query, Request
 from pydantic import StringConstraints
@@ -33,8 +34,23 @@ from lgsco.shared.domain import Outcome, PublicationStatus, RemedyStatus, Remedy
 from lgsco.shared.settings import Settings
 
 log = logging.getLogger("lgsco.api")
+READ_METHODS = frozenset({"GET", "HEAD"})
+P = ParamSpec("P")
+T = TypeVar("T")
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+
+
+def inline(sync: Callable[P, T]) -> Callable[P, Coroutine[Any, Any, T]]:
+    """`sync` as a coroutine function with the same parameters, for use as a dependency: FastAPI
+    sends plain functions to a worker thread, a hop that costs more than checking a few query
+    parameters. The sync function stays callable as it is (the console calls it directly)."""
+
+    @functools.wraps(sync)
+    async def on_the_loop(*args: P.args, **kwargs: P.kwargs) -> T:
+        return sync(*args, **kwargs)
+
+    return on_the_loop
 
 
 def invalid(parameter: str, message: str, where: str = "query") -> Problem:
@@ -47,10 +63,15 @@ def invalid(parameter: str, message: str, where: str = "query") -> Problem:
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A session per request. Closing it runs after the response has started, so a database
-    that went away in between must not raise there (Starlette could only drop the connection):
-    the connection is invalidated instead and the pool replaces it."""
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    """A session per request, in autocommit for GET and HEAD (see main.py).
+
+    Closing it runs after the response has started, so a database that went away in between
+    must not raise there (Starlette could only drop the connection): the connection is
+    invalidated instead and the pool replaces it."""
+    state = request.app.state
+    sessionmaker: async_sessionmaker[AsyncSession] = (
+        state.read_sessionmaker if request.method in READ_METHODS else state.sessionmaker
+    )
     session = sessionmaker()
     try:
         yield session
@@ -65,7 +86,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
                 await session.invalidate()
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -165,7 +186,7 @@ def decision_filters(
     )
 
 
-FiltersDep = Annotated[DecisionFilters, Depends(decision_filters)]
+FiltersDep = Annotated[DecisionFilters, Depends(inline(decision_filters))]
 
 
 def remedy_filters(
@@ -222,4 +243,4 @@ def remedy_filters(
     )
 
 
-RemedyFiltersDep = Annotated[RemedyFilters, Depends(remedy_filters)]
+RemedyFiltersDep = Annotated[RemedyFilters, Depends(inline(remedy_filters))]

@@ -87,6 +87,7 @@ class RateLimiter:
         self.per_address = per_address
         self.per_key = per_key
         self.metrics = metrics
+        self._up = metrics.up.labels("rate_limiter")  # looked up once, set on every request
         self.retry_interval = retry_interval
         self._redis: Redis = Redis.from_url(
             redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
@@ -112,10 +113,10 @@ class RateLimiter:
             if self._down_until == 0.0 or time.monotonic() >= self._down_until:
                 log.warning("rate limiter fails open, Redis unreachable: %s", type(exc).__name__)
             self._down_until = time.monotonic() + self.retry_interval
-            self.metrics.up.labels("rate_limiter").set(0)
+            self._up.set(0)
             self.metrics.rate_limit_unchecked.inc()
             return None
-        self.metrics.up.labels("rate_limiter").set(1)
+        self._up.set(1)
         return Verdict(by, limit, int(count), max(1, math.ceil(int(ttl_ms) / 1000)))
 
     async def settle(self, request: Request, *, key_id: int | None) -> None:

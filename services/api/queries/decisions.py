@@ -12,7 +12,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, RowMapping, Select, func, literal, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Row,
+    RowMapping,
+    Select,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    select,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -23,12 +36,21 @@ from lgsco.api.queries.filters import (
     organisation_names,
     tsquery,
 )
-from lgsco.api.queries.remedies import effective_status
+from lgsco.api.queries.remedies import EFFECTIVE_STATUS
+from lgsco.api.queries.rows import fetch_all, fetch_one
 from lgsco.api.schemas.decisions import DecisionFilters, DecisionSort
-from lgsco.shared.models import Decision, DecisionVersion, Remedy
+from lgsco.shared.models import (
+    Decision,
+    DecisionOrganisation,
+    DecisionVersion,
+    Organisation,
+    Remedy,
+)
 
 NO_DATE = date(1, 1, 1)  # sorts undated decisions after every dated one (newest first)
 HEADLINE_OPTIONS = "StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=25, MinWords=8"
+
+_DATED = func.coalesce(Decision.decided_on, literal(NO_DATE))  # a sort key, built once
 
 
 class BadCursorKey(ValueError):
@@ -48,11 +70,10 @@ def _rank(filters: DecisionFilters) -> ColumnElement[float]:
 
 def _sort_key(sort: DecisionSort, filters: DecisionFilters) -> tuple[list[Any], bool]:
     """(key columns, descending) for a sort."""
-    dated = func.coalesce(Decision.decided_on, literal(NO_DATE))
     if sort is DecisionSort.NEWEST:
-        return [dated, Decision.id], True
+        return [_DATED, Decision.id], True
     if sort is DecisionSort.OLDEST:
-        return [dated, Decision.id], False
+        return [_DATED, Decision.id], False
     if sort is DecisionSort.CHANGED:
         return [Decision.last_changed_at, Decision.id], False
     return [_rank(filters), Decision.id], True
@@ -80,31 +101,35 @@ def _key_values(sort: DecisionSort, key: Sequence[Any]) -> list[Any]:
 
 
 def _columns(filters: DecisionFilters) -> list[Any]:
-    cols: list[Any] = [
-        Decision.id,
-        Decision.reference,
-        organisation_names(Decision.id).label("organisations"),
-        Decision.category,
-        Decision.subcategory,
-        Decision.outcome,
-        Decision.outcome_label,
-        Decision.fine_outcome,
-        Decision.finding,
-        Decision.decided_on,
-        financial_year_label(Decision.decided_on).label("financial_year"),
-        Decision.summary,
-        Decision.has_remedy,
-        Decision.status,
-        Decision.withdrawn_on,
-        Decision.first_seen_at,
-        Decision.last_changed_at,
-        Decision.permalink,
-    ]
+    cols = list(_LIST_COLUMNS)
     if filters.q is not None:
         text = func.concat_ws(" ", Decision.summary, Decision.body_text)
         headline = func.ts_headline(TS_CONFIG, text, tsquery(filters.q), HEADLINE_OPTIONS)
         cols += [_rank(filters).label("rank"), headline.label("snippet")]
     return cols
+
+
+# Built once: the correlated sub-select and the year label cost more to build than to run.
+_LIST_COLUMNS: tuple[Any, ...] = (
+    Decision.id,
+    Decision.reference,
+    organisation_names(Decision.id).label("organisations"),
+    Decision.category,
+    Decision.subcategory,
+    Decision.outcome,
+    Decision.outcome_label,
+    Decision.fine_outcome,
+    Decision.finding,
+    Decision.decided_on,
+    financial_year_label(Decision.decided_on).label("financial_year"),
+    Decision.summary,
+    Decision.has_remedy,
+    Decision.status,
+    Decision.withdrawn_on,
+    Decision.first_seen_at,
+    Decision.last_changed_at,
+    Decision.permalink,
+)
 
 
 def _page_query(
@@ -141,8 +166,7 @@ async def list_decisions(
     limit: int,
 ) -> Page:
     """One page of decisions after the cursor key `after`, and the key of the next page."""
-    result = await session.execute(_page_query(filters, sort, after, limit))
-    rows = list(result.mappings())
+    rows = await fetch_all(session, _page_query(filters, sort, after, limit))
     if len(rows) <= limit:
         return Page(rows=rows, next_key=None)
     rows = rows[:limit]
@@ -172,7 +196,84 @@ async def stream_decisions(
         after = page.next_key
 
 
+def _organisations_json() -> ColumnElement[Any]:
+    """Correlated json_agg of a decision's organisations ({id, name, kind}), in page order:
+    folds what an ORM relationship load would fetch in a second query into the first."""
+    entry = func.json_build_object(
+        "id", Organisation.id, "name", Organisation.name, "kind", Organisation.kind
+    )
+    ordered = aggregate_order_by(entry, DecisionOrganisation.position, Organisation.name)
+    return (
+        select(func.coalesce(func.json_agg(ordered), literal_column("'[]'::json")))
+        .select_from(DecisionOrganisation)
+        .join(Organisation, Organisation.id == DecisionOrganisation.organisation_id)
+        .where(DecisionOrganisation.decision_id == Decision.id)
+        .scalar_subquery()
+    )
+
+
+# The full-record statements are built once; only their parameters change per request.
+_RECORD = select(
+    Decision.id,
+    Decision.reference,
+    _organisations_json().label("organisations"),
+    Decision.category,
+    Decision.subcategory,
+    Decision.outcome,
+    Decision.outcome_label,
+    Decision.fine_outcome,
+    Decision.finding,
+    Decision.decided_on,
+    Decision.summary,
+    Decision.sections,
+    Decision.has_remedy,
+    Decision.status,
+    Decision.withdrawn_on,
+    Decision.parse_warnings,
+    Decision.version,
+    Decision.first_seen_at,
+    Decision.last_fetched_at,
+    Decision.last_changed_at,
+    Decision.permalink,
+).where(Decision.reference == bindparam("reference"))
+
+_REMEDIES = (
+    select(
+        Remedy.id,
+        Remedy.type,
+        Remedy.sentence,
+        Remedy.amount,
+        Remedy.payee,
+        Remedy.deadline_text,
+        Remedy.due_on,
+        EFFECTIVE_STATUS.label("status"),
+        Remedy.completed_on,
+        Remedy.current,
+    )
+    .where(Remedy.decision_id == bindparam("decision_id"))
+    .order_by(Remedy.current.desc(), Remedy.position, Remedy.id)
+)
+
+_VERSIONS = (
+    select(
+        DecisionVersion.version,
+        DecisionVersion.recorded_at,
+        DecisionVersion.content_hash,
+        DecisionVersion.parser_version,
+        DecisionVersion.changed_fields,
+    )
+    .where(DecisionVersion.decision_id == bindparam("decision_id"))
+    .order_by(DecisionVersion.version)
+)
+
+
+async def get_record(session: AsyncSession, reference: str) -> RowMapping | None:
+    """The stored record with its organisations (a list of {id, name, kind}), in one query."""
+    return await fetch_one(session, _RECORD, {"reference": reference})
+
+
 async def get_decision(session: AsyncSession, reference: str) -> Decision | None:
+    """The ORM entity with its organisations, for the console (not a hot path)."""
     return await session.scalar(
         select(Decision)
         .options(selectinload(Decision.organisations))
@@ -181,29 +282,10 @@ async def get_decision(session: AsyncSession, reference: str) -> Decision | None
 
 
 async def remedies_of(session: AsyncSession, decision_id: int) -> list[RowMapping]:
-    query = (
-        select(
-            Remedy.id,
-            Remedy.type,
-            Remedy.sentence,
-            Remedy.amount,
-            Remedy.payee,
-            Remedy.deadline_text,
-            Remedy.due_on,
-            effective_status().label("status"),
-            Remedy.completed_on,
-            Remedy.current,
-        )
-        .where(Remedy.decision_id == decision_id)
-        .order_by(Remedy.current.desc(), Remedy.position, Remedy.id)
-    )
-    return list((await session.execute(query)).mappings())
+    return await fetch_all(session, _REMEDIES, {"decision_id": decision_id})
 
 
-async def versions_of(session: AsyncSession, decision_id: int) -> list[DecisionVersion]:
-    query = (
-        select(DecisionVersion)
-        .where(DecisionVersion.decision_id == decision_id)
-        .order_by(DecisionVersion.version)
-    )
-    return list((await session.scalars(query)).all())
+async def versions_of(session: AsyncSession, decision_id: int) -> list[Row[Any]]:
+    """Rows, so that both `row.version` and `row._mapping` work."""
+    conn = await session.connection()
+    return list(await conn.execute(_VERSIONS, {"decision_id": decision_id}))

@@ -13,6 +13,10 @@ from lgsco.shared.models import Decision
 def outcome_columns(distinct: bool = False) -> list[Any]:
     """count(*) FILTER (WHERE outcome = ...) for each outcome; `distinct` counts decision ids
     once each (needed where a join repeats a decision, e.g. one naming two councils)."""
+    return list(_DISTINCT if distinct else _PLAIN)
+
+
+def _build(distinct: bool) -> list[Any]:
     ident = func.distinct(Decision.id) if distinct else Decision.id
 
     def count(*conditions: Any) -> Any:
@@ -27,3 +31,8 @@ def outcome_columns(distinct: bool = False) -> list[Any]:
         ),
         count(Decision.outcome.is_(None)).label("unknown"),
     ]
+
+
+# Built once at import: constructing these expressions costs more than counting with them.
+_PLAIN = tuple(_build(False))
+_DISTINCT = tuple(_build(True))

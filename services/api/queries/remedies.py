@@ -13,15 +13,26 @@ from sqlalchemy import ColumnElement, RowMapping, String, and_, case, func, sele
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lgsco.api.queries.filters import organisation_ids, organisation_names
+from lgsco.api.queries.rows import fetch_all, fetch_one
 from lgsco.api.schemas.common import financial_year_bounds
 from lgsco.api.schemas.remedies import RemedyFilters
 from lgsco.shared.domain import RemedyStatus
 from lgsco.shared.models import Decision, DecisionOrganisation, Organisation, Remedy, RemedyEvent
 
 
-def effective_status() -> ColumnElement[str]:
+def _effective_status() -> ColumnElement[str]:
     overdue = and_(Remedy.status == RemedyStatus.PENDING, Remedy.due_on < func.current_date())
     return type_coerce(case((overdue, RemedyStatus.OVERDUE.value), else_=Remedy.status), String)
+
+
+# Built once: the CASE takes longer to construct than PostgreSQL takes to evaluate it, and
+# `current_date` is evaluated by the database at each execution anyway.
+EFFECTIVE_STATUS = _effective_status()
+
+
+def effective_status() -> ColumnElement[str]:
+    """The tracking status with `overdue` derived: pending past its due date."""
+    return EFFECTIVE_STATUS
 
 
 def _conditions(f: RemedyFilters) -> list[ColumnElement[bool]]:
@@ -51,6 +62,10 @@ def _conditions(f: RemedyFilters) -> list[ColumnElement[bool]]:
 
 
 def _columns() -> list[Any]:
+    return list(_COLUMNS)
+
+
+def _build_columns() -> list[Any]:
     return [
         Remedy.id,
         Decision.reference.label("decision_reference"),
@@ -72,6 +87,9 @@ def _columns() -> list[Any]:
     ]
 
 
+_COLUMNS = tuple(_build_columns())  # built once: the correlated sub-select is costly to build
+
+
 async def list_remedies(
     session: AsyncSession, filters: RemedyFilters, *, after_id: int | None, limit: int
 ) -> tuple[list[RowMapping], int | None]:
@@ -80,7 +98,7 @@ async def list_remedies(
     query = query.where(*_conditions(filters))
     if after_id is not None:
         query = query.where(Remedy.id > after_id)
-    rows = list((await session.execute(query.order_by(Remedy.id).limit(limit + 1))).mappings())
+    rows = await fetch_all(session, query.order_by(Remedy.id).limit(limit + 1))
     if len(rows) <= limit:
         return rows, None
     return rows[:limit], int(rows[limit - 1]["id"])
@@ -92,8 +110,7 @@ async def get_remedy(session: AsyncSession, remedy_id: int) -> RowMapping | None
         .join(Decision, Decision.id == Remedy.decision_id)
         .where(Remedy.id == remedy_id)
     )
-    row: RowMapping | None = (await session.execute(query)).mappings().first()
-    return row
+    return await fetch_one(session, query)
 
 
 async def update_remedy(
@@ -144,7 +161,7 @@ async def stats_by_type(session: AsyncSession, filters: RemedyFilters) -> list[R
         .group_by(Remedy.type)
         .order_by(func.count().desc(), Remedy.type)
     )
-    return list((await session.execute(query)).mappings())
+    return await fetch_all(session, query)
 
 
 async def stats_by_status(session: AsyncSession, filters: RemedyFilters) -> dict[str, int]:
@@ -155,7 +172,7 @@ async def stats_by_status(session: AsyncSession, filters: RemedyFilters) -> dict
         .where(*_conditions(filters))
         .group_by(status)
     )
-    return {row.status: int(row.n) for row in await session.execute(query)}
+    return {row["status"]: int(row["n"]) for row in await fetch_all(session, query)}
 
 
 async def compliance(session: AsyncSession, filters: RemedyFilters) -> list[RowMapping]:
@@ -186,4 +203,4 @@ async def compliance(session: AsyncSession, filters: RemedyFilters) -> list[RowM
         .group_by(Organisation.name)
         .order_by(Organisation.name)
     )
-    return list((await session.execute(query)).mappings())
+    return await fetch_all(session, query)

@@ -6,9 +6,20 @@ from sqlalchemy import RowMapping, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lgsco.api.queries.filters import decision_conditions
+from lgsco.api.queries.outcomes import outcome_columns
+from lgsco.api.queries.rows import fetch_all, fetch_one
 from lgsco.api.queries.statistics import named_by
 from lgsco.api.schemas.decisions import DecisionFilters
 from lgsco.shared.models import Decision, Remedy
+
+
+async def summary(session: AsyncSession, org_id: int, filters: DecisionFilters) -> RowMapping:
+    """Outcome counts of the organisation's decisions: only the counts of
+    `statistics.comparison_side`, without its two queries the report does not show."""
+    query = select(*outcome_columns()).where(*decision_conditions(filters), named_by(org_id))
+    row = await fetch_one(session, query)
+    assert row is not None  # an aggregate without GROUP BY always returns one row
+    return row
 
 
 async def outcomes(
@@ -25,7 +36,7 @@ async def outcomes(
         .group_by(label, Decision.outcome)
         .order_by(Decision.outcome.nulls_last(), func.count().desc(), label)
     )
-    return list((await session.execute(query)).mappings())
+    return await fetch_all(session, query)
 
 
 async def remedies(
@@ -43,7 +54,7 @@ async def remedies(
         .group_by(Remedy.type)
         .order_by(func.count().desc(), Remedy.type)
     )
-    return list((await session.execute(query)).mappings())
+    return await fetch_all(session, query)
 
 
 async def decisions(
@@ -63,4 +74,4 @@ async def decisions(
         .where(*decision_conditions(filters), named_by(org_id))
         .order_by(Decision.decided_on, Decision.reference)
     )
-    return list((await session.execute(query)).mappings())
+    return await fetch_all(session, query)

@@ -8,20 +8,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, func, literal, select
+from sqlalchemy import ColumnElement, Row, RowMapping, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lgsco.api.queries.filters import decision_conditions, financial_year_label, organisation_ids
 from lgsco.api.queries.outcomes import outcome_columns
+from lgsco.api.queries.rows import fetch_all, fetch_one, fetch_scalar
 from lgsco.api.schemas.decisions import DecisionFilters
 from lgsco.api.schemas.statistics import GroupBy
 from lgsco.shared.domain import OrganisationKind, Outcome
 from lgsco.shared.models import Decision, DecisionOrganisation, Organisation, Remedy
 
+OrganisationRow = Row[int, str, OrganisationKind]  # id, name, kind
+
 
 async def overall(session: AsyncSession, filters: DecisionFilters) -> RowMapping:
     query = select(*outcome_columns()).where(*decision_conditions(filters))
-    return (await session.execute(query)).mappings().one()
+    row = await fetch_one(session, query)
+    assert row is not None  # an aggregate without GROUP BY always returns one row
+    return row
 
 
 def _group_key(group_by: GroupBy) -> tuple[Any, Any]:
@@ -53,12 +58,19 @@ async def grouped(
         query = query.order_by(key.desc().nulls_last())
     else:
         query = query.order_by(func.count().desc(), key.nulls_last())
-    return list((await session.execute(query)).mappings())
+    return await fetch_all(session, query)
 
 
 async def find_organisation(session: AsyncSession, key: str) -> Organisation | None:
     """An organisation by id or exact name (any case)."""
     return await session.scalar(select(Organisation).where(organisation_ids((key,))).limit(1))
+
+
+async def organisation_of(session: AsyncSession, key: str) -> OrganisationRow | None:
+    """find_organisation as a plain row (id, name, kind): no ORM load on the API's read paths."""
+    query = select(Organisation.id, Organisation.name, Organisation.kind)
+    conn = await session.connection()
+    return (await conn.execute(query.where(organisation_ids((key,))).limit(1))).first()
 
 
 async def comparison_side(
@@ -71,28 +83,29 @@ async def comparison_side(
     `link_scope` picks which of the organisations those decisions name are counted."""
     where = [*decision_conditions(filters)] + ([scope] if scope is not None else [])
     links_where = where + ([link_scope] if link_scope is not None else [])
-    counts = (await session.execute(select(*outcome_columns()).where(*where))).mappings().one()
-    links = (
-        await session.execute(
-            select(
-                func.count().label("links"),
-                func.count(func.distinct(DecisionOrganisation.organisation_id)).label("orgs"),
-            )
-            .join(Decision, Decision.id == DecisionOrganisation.decision_id)
-            .join(Organisation, Organisation.id == DecisionOrganisation.organisation_id)
-            .where(*links_where)
+    counts = await fetch_one(session, select(*outcome_columns()).where(*where))
+    links = await fetch_one(
+        session,
+        select(
+            func.count().label("links"),
+            func.count(func.distinct(DecisionOrganisation.organisation_id)).label("orgs"),
         )
-    ).one()
-    remedies = await session.scalar(
+        .join(Decision, Decision.id == DecisionOrganisation.decision_id)
+        .join(Organisation, Organisation.id == DecisionOrganisation.organisation_id)
+        .where(*links_where),
+    )
+    assert counts is not None and links is not None  # aggregates: always one row
+    remedies = await fetch_scalar(
+        session,
         select(func.count())
         .select_from(Remedy)
         .join(Decision, Decision.id == Remedy.decision_id)
-        .where(*where, Decision.outcome == Outcome.UPHELD, Remedy.current.is_(True))
+        .where(*where, Decision.outcome == Outcome.UPHELD, Remedy.current.is_(True)),
     )
     return {
         "counts": counts,
-        "links": int(links.links),
-        "organisations": int(links.orgs),
+        "links": int(links["links"]),
+        "organisations": int(links["orgs"]),
         "remedies_on_upheld": int(remedies or 0),
     }
 
@@ -114,7 +127,7 @@ def named_by_kind(kind: OrganisationKind) -> ColumnElement[bool]:
 
 
 async def compare_sides(
-    session: AsyncSession, filters: DecisionFilters, org: Organisation
+    session: AsyncSession, filters: DecisionFilters, org: Organisation | OrganisationRow
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """(this organisation, organisations of its kind, all organisations)."""
     this = await comparison_side(

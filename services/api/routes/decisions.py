@@ -31,6 +31,7 @@ from lgsco.api.schemas.decisions import (
     Section,
     VersionRead,
     item_from_row,
+    items_json,
     pick_fields,
 )
 from lgsco.shared import references
@@ -112,10 +113,7 @@ async def list_decisions(
         )
     except queries.BadCursorKey:
         raise invalid("cursor", "it is not a cursor this API returned") from None
-    items = [
-        item_from_row(row, settings.site_url).model_dump(mode="json", include=set(columns))
-        for row in page.rows
-    ]
+    items = items_json(page.rows, settings.site_url, columns)
     next_cursor = cursor.encode(chosen_sort.value, page.next_key) if page.next_key else None
     # Items are already JSON and may be trimmed by fields=, so they bypass response validation.
     page_body = {
@@ -166,21 +164,20 @@ async def get_decision(
         canonical = references.normalise(reference)
     except references.InvalidReference as exc:
         raise invalid("reference", str(exc), where="path") from None
-    decision = await queries.get_decision(session, canonical)
+    decision = await queries.get_record(session, canonical)
     if decision is None:
         raise _not_stored(canonical)
-    remedies = await queries.remedies_of(session, decision.id)
-    versions = await queries.versions_of(session, decision.id)
+    remedies = await queries.remedies_of(session, decision["id"])
+    versions = await queries.versions_of(session, decision["id"])
+    decided_on = decision["decided_on"]
     return DecisionRead(
-        **{f: getattr(decision, f) for f in _COPIED},
-        organisations=[
-            OrganisationRef(id=o.id, name=o.name, kind=o.kind) for o in decision.organisations
-        ],
-        financial_year=financial_year_of(decision.decided_on) if decision.decided_on else None,
-        sections=[_section(s) for s in decision.sections or []],
-        remedies=[RemedyBrief.model_validate(dict(r)) for r in remedies],
-        versions=[VersionRead.model_validate(v, from_attributes=True) for v in versions],
-        source_url=source_url(settings.site_url, decision.permalink),
+        **{f: decision[f] for f in _COPIED},
+        organisations=[OrganisationRef(**o) for o in decision["organisations"]],
+        financial_year=financial_year_of(decided_on) if decided_on else None,
+        sections=[_section(s) for s in decision["sections"] or []],
+        remedies=[RemedyBrief(**r) for r in remedies],
+        versions=[VersionRead(**v._mapping) for v in versions],
+        source_url=source_url(settings.site_url, decision["permalink"]),
         attribution=ATTRIBUTION,
     )
 

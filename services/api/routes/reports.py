@@ -83,11 +83,11 @@ async def annual_report(
         )
     if table is not None and not as_csv:
         raise invalid("table", "table is only used with format=csv (JSON returns every table)")
-    org = await statistics.find_organisation(session, organisation)
+    org = await statistics.organisation_of(session, organisation)
     if org is None:
         raise NotFound("organisation", repr(organisation), "See /v1/organisations?q=... for names.")
     filters = DecisionFilters(financial_year=financial_year)
-    total = await statistics.comparison_side(session, filters, statistics.named_by(org.id), None)
+    total = await queries.summary(session, org.id, filters)
     outcome_rows = [OutcomeRow(**r) for r in await queries.outcomes(session, org.id, filters)]
     remedy_rows = [
         RemedyRow(action=REMEDY_LABELS[r["type"]], **r)
@@ -104,7 +104,7 @@ async def annual_report(
         organisation={"id": org.id, "name": org.name, "kind": org.kind.value},
         financial_year=financial_year,
         period={"from": start, "to": end},
-        summary=OutcomeCounts(**counts_from_row(total["counts"])),
+        summary=OutcomeCounts(**counts_from_row(total)),
         outcomes=outcome_rows,
         remedies=remedy_rows,
         remedies_total=sum(r.remedies for r in remedy_rows),

@@ -76,7 +76,7 @@ async def compare(
     from the name (county, district, London borough, metropolitan, unitary, care provider).
     """
     check_financial_year(financial_year)
-    org = await queries.find_organisation(session, organisation)
+    org = await queries.organisation_of(session, organisation)
     if org is None:
         raise NotFound("organisation", repr(organisation), "See /v1/organisations?q=... for names.")
     filters = DecisionFilters(financial_year=financial_year)
