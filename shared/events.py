@@ -1,4 +1,7 @@
-"""Record events in the outbox, in the caller's transaction (flush, never commit)."""
+"""Events for the outbox, written in the caller's transaction (flush, never commit).
+
+The ingest worker writes decision events itself, as Core inserts on its connection
+(lgsco.ingest.store.decision_stored), from the same `DECISION_EVENTS`."""
 
 from __future__ import annotations
 
@@ -8,18 +11,12 @@ from lgsco.shared import webhooks
 from lgsco.shared.domain import FetchResult
 from lgsco.shared.models import Event
 
-_DECISION_EVENTS = {
+# What a stored fetch result tells subscribers; other results (unchanged, failed) tell nothing.
+DECISION_EVENTS = {
     FetchResult.NEW: webhooks.DECISION_PUBLISHED,
     FetchResult.CHANGED: webhooks.DECISION_CHANGED,
     FetchResult.WITHDRAWN: webhooks.DECISION_WITHDRAWN,
 }
-
-
-async def decision_stored(session: AsyncSession, result: FetchResult, decision_id: int) -> None:
-    """A decision was published, changed or withdrawn: one event; other results: none."""
-    if (event_type := _DECISION_EVENTS.get(result)) is not None:
-        session.add(Event(type=event_type, decision_id=decision_id))
-        await session.flush()
 
 
 async def ping(session: AsyncSession, subscription_id: int) -> Event:

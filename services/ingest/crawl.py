@@ -13,17 +13,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lgsco.ingest import site
 from lgsco.ingest.fetch import SiteClient
-from lgsco.ingest.pipeline import Ingestor, IngestOutcome
+from lgsco.ingest.pipeline import Ingestor, IngestOutcome, Unchanged
 from lgsco.ingest.sources.base import ParsedListing, ParseError
 from lgsco.ingest.sources.lgsco import parse_listing
 from lgsco.shared.domain import FetchResult
 from lgsco.shared.models import CrawlWindow, ListingFetch
+from lgsco.shared.references import normalise as normalise_reference
 
 Progress = Callable[[IngestOutcome], None]
 
@@ -167,7 +168,9 @@ class Crawler:
 
     async def _record_listing(self, path: str, total: int | None, *, search_shell: bool) -> None:
         async with self._sessionmaker.begin() as session:
-            session.add(ListingFetch(url=path, result_count=total, search_shell=search_shell))
+            await session.execute(
+                insert(ListingFetch).values(url=path, result_count=total, search_shell=search_shell)
+            )
 
     async def _ingest_page(
         self,
@@ -176,27 +179,56 @@ class Crawler:
         report: CrawlReport,
         progress: Progress | None,
     ) -> None:
-        limit = asyncio.Semaphore(self._concurrency)
+        """Ingest a listing page's decisions; the unchanged ones are recorded together at the end.
 
-        async def one(reference: str, path: str) -> None:
-            async with limit:
-                outcome = await self._ingestor.ingest(reference, run_id=run_id, path=path)
+        Every page is still fetched (conditionally, so mostly a bodiless 304), even when its
+        listing row matches what is stored and it was fetched recently: the daily refresh is
+        there to notice changes to recent decisions that a listing row does not show (an edited
+        text, a new template, a 410), and it must notice them that day, not within the recheck
+        period. What an unchanged page no longer costs is a transaction, a lock and a write of
+        its own: the listing page's unchanged decisions are recorded in one statement.
+        """
+        limit = asyncio.Semaphore(self._concurrency)
+        references = [normalise_reference(item.reference) for item in listing.items]
+        known = await self._ingestor.known(references)
+        unchanged: list[Unchanged] = []
+
+        def done(outcome: IngestOutcome) -> None:
             report.counts[outcome.result.value] += 1
             if progress is not None:
                 progress(outcome)
 
-        await asyncio.gather(*(one(item.reference, item.url) for item in listing.items))
+        async def one(reference: str, path: str) -> None:
+            async with limit:
+                fetched = await self._ingestor.fetch_and_store(
+                    reference, run_id=run_id, path=path, known=known.get(reference)
+                )
+            if isinstance(fetched, Unchanged):
+                unchanged.append(fetched)
+            else:
+                done(fetched)
+
+        await asyncio.gather(
+            *(one(ref, item.url) for ref, item in zip(references, listing.items, strict=True))
+        )
+        for outcome in await self._ingestor.record_unchanged(unchanged, run_id):
+            done(outcome)
 
     async def _save_progress(
         self, window_id: int, total: int, next_page: int, finished: bool
     ) -> None:
+        now = datetime.now(UTC)
         async with self._sessionmaker.begin() as session:
-            window = await session.get(CrawlWindow, window_id)
-            assert window is not None
-            window.total = total
-            window.next_page = next_page
-            window.updated_at = datetime.now(UTC)
-            window.completed_at = datetime.now(UTC) if finished else None
+            await session.execute(
+                update(CrawlWindow)
+                .where(CrawlWindow.id == window_id)
+                .values(
+                    total=total,
+                    next_page=next_page,
+                    updated_at=now,
+                    completed_at=now if finished else None,
+                )
+            )
 
 
 __all__ = ["CrawlError", "CrawlReport", "Crawler", "FetchResult", "month_windows"]

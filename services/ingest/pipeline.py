@@ -1,21 +1,25 @@
 """Ingest one reference: resolve its page, fetch it politely, parse, normalise, store.
 
 Each reference is one transaction: a decision is stored whole or not at all, and a page that
-cannot be read is kept (raw) and quarantined with the reason.
+cannot be read is kept (raw) and quarantined with the reason. A page that says what is stored
+(a 304, or the same bytes) only updates the decision's fetch time; a crawl writes those of a
+whole listing page in one transaction, with the run's count.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from lgsco.ingest import normalise, site, store
 from lgsco.ingest.fetch import FetchError, OffSiteURL, Page, SiteClient, site_path
+from lgsco.ingest.normalise import DecisionRecord
 from lgsco.ingest.sources.base import ParseError
 from lgsco.ingest.sources.lgsco import parse_decision, parse_listing
-from lgsco.shared.domain import FetchResult
+from lgsco.shared.domain import FetchResult, PublicationStatus
 from lgsco.shared.references import normalise as normalise_reference
 
 
@@ -31,9 +35,24 @@ class IngestOutcome:
         return f"{self.reference}  {self.result.value}{tail}"
 
 
+@dataclass(frozen=True, slots=True)
+class Unchanged:
+    """A fetched page that says what is stored (a 304, or the stored bytes again): only its fetch
+    time is left to write, which `Ingestor.record_unchanged` does for many pages at once."""
+
+    reference: str
+    known: store.Known
+    page: Page
+
+
 class Ingestor:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], client: SiteClient) -> None:
-        self._sessionmaker = sessionmaker
+        # Writes are Core statements: a connection of the sessionmaker's engine does them without
+        # the cost of an ORM session per transaction.
+        engine = sessionmaker.kw.get("bind")
+        if not isinstance(engine, AsyncEngine):
+            raise TypeError("the sessionmaker must be bound to an AsyncEngine")
+        self._engine = engine
         self._client = client
 
     async def ingest(
@@ -44,15 +63,28 @@ class Ingestor:
         The run's count of the result is written in the same transaction as the result, so a
         worker killed at any point leaves counts that agree with what was stored.
         """
-        return await self._ingest(normalise_reference(reference), run_id, path)
+        reference = normalise_reference(reference)
+        known = (await self.known([reference])).get(reference)
+        fetched = await self.fetch_and_store(reference, run_id=run_id, path=path, known=known)
+        if isinstance(fetched, Unchanged):
+            return (await self.record_unchanged([fetched], run_id))[0]
+        return fetched
 
-    async def _ingest(self, reference: str, run_id: int | None, path: str | None) -> IngestOutcome:
-        async with self._sessionmaker() as session:
-            known = await store.get_decision(session, reference)
-            raw = await store.latest_raw_page(session, known.raw_page_id if known else None)
-            permalink = known.permalink if known else None
+    async def known(self, references: Sequence[str]) -> dict[str, store.Known]:
+        """What is stored of canonical `references`, in one query (a crawl: per listing page)."""
+        async with self._engine.connect() as conn:
+            return await store.known(conn, references)
+
+    async def fetch_and_store(
+        self, reference: str, *, run_id: int | None, path: str | None, known: store.Known | None
+    ) -> IngestOutcome | Unchanged:
+        """Fetch canonical `reference` (conditionally when `known`) and store what changed.
+
+        A page that says what is stored is returned as `Unchanged`, not written: the caller
+        passes it to `record_unchanged`, alone or with others.
+        """
         try:
-            path = path or permalink or await self.resolve(reference)
+            path = path or (known.permalink if known else None) or await self.resolve(reference)
             if path is None:
                 await self._fail(
                     run_id,
@@ -64,11 +96,11 @@ class Ingestor:
                 )
                 return IngestOutcome(reference, FetchResult.NOT_FOUND, "not found on the site")
             path = _permalink(path, self._client.site_url)
-            conditional = raw is not None and known is not None and known.permalink == path
+            conditional = known is not None and known.permalink == path
             page = await self._client.get(
                 path,
-                etag=raw.etag if conditional and raw else None,
-                last_modified=raw.last_modified if conditional and raw else None,
+                etag=known.etag if conditional and known else None,
+                last_modified=known.last_modified if conditional and known else None,
             )
         except (FetchError, OffSiteURL) as exc:
             unavailable = isinstance(exc, FetchError) and exc.status != 200
@@ -78,7 +110,35 @@ class Ingestor:
         except ParseError as exc:  # the search page could not be read
             await self._fail(run_id, reference, "", "parse", exc.reason)
             return IngestOutcome(reference, FetchResult.FAILED, exc.reason)
+        if known is not None and _says_what_is_stored(known, page):
+            return Unchanged(reference, known, page)
         return await self._store(reference, page, run_id)
+
+    async def record_unchanged(
+        self, pages: Sequence[Unchanged], run_id: int | None
+    ) -> list[IngestOutcome]:
+        """Write the fetch times (and the run's count) of unchanged pages in one transaction.
+
+        No reference lock is needed for one timestamp: the update touches a decision only if it
+        still has the raw page the fetch was compared with; one that changed in the meantime is
+        stored the usual, locked way instead.
+        """
+        if not pages:
+            return []
+        async with self._engine.begin() as conn:
+            marked = await store.mark_fetched_many(
+                conn, [(u.known.id, _raw_page_id(u.known), u.page.fetched_at) for u in pages]
+            )
+            touched = sum(u.known.id in marked for u in pages)
+            if run_id is not None and touched:
+                await store.count_result(conn, run_id, FetchResult.UNCHANGED, touched)
+        outcomes = []
+        for u in pages:
+            if u.known.id in marked:
+                outcomes.append(IngestOutcome(u.reference, FetchResult.UNCHANGED))
+            else:
+                outcomes.append(await self._store(u.reference, u.page, run_id))
+        return outcomes
 
     async def resolve(self, reference: str) -> str | None:
         """Find a reference's permalink through the site's keyword search."""
@@ -93,66 +153,75 @@ class Ingestor:
         return None
 
     async def _store(self, reference: str, page: Page, run_id: int | None) -> IngestOutcome:
-        async with self._sessionmaker.begin() as session:
-            outcome = await self._write(session, reference, page, run_id)
+        """Store one page in one transaction; it is parsed first, holding no lock or connection."""
+        parsed = _parse(reference, page) if page.status == 200 else None
+        async with self._engine.begin() as conn:
+            outcome = await self._write(conn, reference, page, parsed, run_id)
             if run_id is not None:
-                await store.count_result(session, run_id, outcome.result)
+                await store.count_result(conn, run_id, outcome.result)
             return outcome
 
     async def _write(
-        self, session: AsyncSession, reference: str, page: Page, run_id: int | None
+        self,
+        conn: AsyncConnection,
+        reference: str,
+        page: Page,
+        parsed: DecisionRecord | ParseError | None,
+        run_id: int | None,
     ) -> IngestOutcome:
-        """Store what one fetched page says, under the reference's lock, in `session`."""
-        await store.lock_reference(session, reference)
-        decision = await store.get_decision(session, reference)
-        if page.not_modified and decision is not None:
+        """Store what one fetched page says, under the reference's lock, on `conn`."""
+        await store.lock_reference(conn, reference)
+        current = (await store.known(conn, [reference])).get(reference)
+        if page.not_modified and current is not None:
             return IngestOutcome(
-                reference, await store.mark_fetched(session, decision, page.fetched_at)
+                reference, await store.mark_fetched(conn, current.id, page.fetched_at)
             )
         if page.gone:
-            if decision is None:
-                await store.record_failure(
-                    session,
-                    run_id=run_id,
-                    reference=reference,
-                    url=page.path,
-                    kind="not_found",
-                    reason=f"HTTP {page.status}: not found on the site",
-                )
-                return IngestOutcome(reference, FetchResult.NOT_FOUND, "not found on the site")
-            result = await store.mark_withdrawn(
-                session, decision, on=page.fetched_at.date(), seen_at=page.fetched_at
-            )
-            return IngestOutcome(reference, result)
-        raw = await store.latest_raw_page(session, decision.raw_page_id if decision else None)
-        if (
-            decision is not None
-            and raw is not None
-            and raw.body_sha256 == store.body_sha256(page.text)
-        ):
+            return await self._gone(conn, reference, page, current, run_id)
+        if current is not None and current.body_sha256 == store.body_sha256(page.text):
             # Same bytes as last time: no re-parse.
             return IngestOutcome(
-                reference, await store.mark_fetched(session, decision, page.fetched_at)
+                reference, await store.mark_fetched(conn, current.id, page.fetched_at)
             )
-        saved = await store.save_raw_page(session, page, reference)
-        try:
-            parsed = parse_decision(page.text, url=page.path)
-            if parsed.reference != reference:
-                raise ParseError(f"page shows reference {parsed.reference}, expected {reference}")
-        except ParseError as exc:
+        raw_page_id = await store.save_raw_page(conn, page, reference)
+        if not isinstance(parsed, DecisionRecord):
+            reason = parsed.reason if parsed else f"HTTP {page.status}: not a decision page"
             await store.record_failure(
-                session,
+                conn,
                 run_id=run_id,
                 reference=reference,
                 url=page.path,
                 kind="parse",
-                reason=exc.reason,
-                raw_page_id=saved.id,
+                reason=reason,
+                raw_page_id=raw_page_id,
             )
-            return IngestOutcome(reference, FetchResult.FAILED, f"quarantined: {exc.reason}")
-        record = normalise.decision(parsed, permalink=page.path)
+            return IngestOutcome(reference, FetchResult.FAILED, f"quarantined: {reason}")
         result = await store.upsert_decision(
-            session, record, raw_page_id=saved.id, seen_at=page.fetched_at
+            conn, parsed, raw_page_id=raw_page_id, seen_at=page.fetched_at, current=current
+        )
+        return IngestOutcome(reference, result)
+
+    async def _gone(
+        self,
+        conn: AsyncConnection,
+        reference: str,
+        page: Page,
+        current: store.Known | None,
+        run_id: int | None,
+    ) -> IngestOutcome:
+        """A 404/410: a stored decision is withdrawn, an unknown reference is not found."""
+        if current is None:
+            await store.record_failure(
+                conn,
+                run_id=run_id,
+                reference=reference,
+                url=page.path,
+                kind="not_found",
+                reason=f"HTTP {page.status}: not found on the site",
+            )
+            return IngestOutcome(reference, FetchResult.NOT_FOUND, "not found on the site")
+        result = await store.mark_withdrawn(
+            conn, current, on=page.fetched_at.date(), seen_at=page.fetched_at
         )
         return IngestOutcome(reference, result)
 
@@ -165,12 +234,40 @@ class Ingestor:
         reason: str,
         result: FetchResult = FetchResult.FAILED,
     ) -> None:
-        async with self._sessionmaker.begin() as session:
+        async with self._engine.begin() as conn:
             await store.record_failure(
-                session, run_id=run_id, reference=reference, url=url, kind=kind, reason=reason
+                conn, run_id=run_id, reference=reference, url=url, kind=kind, reason=reason
             )
             if run_id is not None:
-                await store.count_result(session, run_id, result)
+                await store.count_result(conn, run_id, result)
+
+
+def _says_what_is_stored(known: store.Known, page: Page) -> bool:
+    """A 304 to our conditional request, or the very bytes stored, of a published decision.
+
+    A withdrawn decision (or one without a raw page) goes the locked way, as before.
+    """
+    if known.status != PublicationStatus.PUBLISHED or known.raw_page_id is None:
+        return False
+    if page.not_modified:
+        return True
+    return page.status == 200 and known.body_sha256 == store.body_sha256(page.text)
+
+
+def _raw_page_id(known: store.Known) -> int:
+    assert known.raw_page_id is not None  # _says_what_is_stored
+    return known.raw_page_id
+
+
+def _parse(reference: str, page: Page) -> DecisionRecord | ParseError:
+    """The page as a record, or why it cannot be read (the page is then quarantined)."""
+    try:
+        parsed = parse_decision(page.text, url=page.path)
+        if parsed.reference != reference:
+            raise ParseError(f"page shows reference {parsed.reference}, expected {reference}")
+    except ParseError as exc:
+        return exc
+    return normalise.decision(parsed, permalink=page.path)
 
 
 def _permalink(link: str, site_url: str) -> str:

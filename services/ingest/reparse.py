@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lgsco.ingest import normalise, store
@@ -32,10 +32,11 @@ async def reparse_all(
             counts["no_raw_page"] += 1
             continue
         async with sessionmaker.begin() as session:
-            await store.lock_reference(session, reference)
+            conn = await session.connection()
+            await store.lock_reference(conn, reference)
             raw = await session.get(RawPage, raw_page_id)
-            decision = await store.get_decision(session, reference)
-            if raw is None or decision is None:
+            current = (await store.known(conn, [reference])).get(reference)
+            if raw is None or current is None:
                 continue
             try:
                 parsed = parse_decision(raw.body(), url=raw.url)
@@ -44,13 +45,20 @@ async def reparse_all(
                 if report:
                     report(reference, f"failed: {exc.reason}")
                 continue
-            record = normalise.decision(parsed, permalink=decision.permalink)
-            before = decision.content_hash
+            record = normalise.decision(parsed, permalink=current.permalink)
             await store.upsert_decision(
-                session, record, raw_page_id=raw.id, seen_at=decision.last_fetched_at
+                conn,
+                record,
+                raw_page_id=raw.id,
+                seen_at=current.last_fetched_at,  # a re-parse fetches nothing
+                current=current,
             )
-            decision.parser_version = record.parser_version
-            changed = before != record.content_hash
+            await conn.execute(
+                update(Decision)
+                .where(Decision.id == current.id)
+                .values(parser_version=record.parser_version)
+            )
+            changed = current.content_hash != record.content_hash
             counts["changed" if changed else "unchanged"] += 1
             if changed and report:
                 report(reference, "changed")

@@ -1,19 +1,24 @@
-"""Writes of the ingest worker: idempotent upserts keyed by reference. Flush, never commit.
+"""Writes of the ingest worker: idempotent upserts keyed by reference. Never commits.
 
 Every write for one reference happens under a transaction-scoped advisory lock on that
-reference, so two workers never write the same decision at once.
+reference, so two workers never write the same decision at once. The writes are Core
+statements on the transaction's connection: the ORM's unit of work (identity map, flushes,
+re-reading generated keys) costs more CPU than storing a decision otherwise does, and adds
+nothing to rows written once and never read back in the same transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import Table, bindparam, select, text
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lgsco.ingest.fetch import Page
 from lgsco.ingest.normalise import DecisionRecord
@@ -24,6 +29,7 @@ from lgsco.shared.models import (
     Decision,
     DecisionOrganisation,
     DecisionVersion,
+    Event,
     IngestFailure,
     Organisation,
     RawPage,
@@ -44,144 +50,299 @@ _TRACKED_FIELDS = (
     "remedies",
 )
 
+_decision = cast(Table, Decision.__table__)
+_raw_page = cast(Table, RawPage.__table__)
+_version = cast(Table, DecisionVersion.__table__)
+_event = cast(Table, Event.__table__)
+_failure = cast(Table, IngestFailure.__table__)
+_organisation = cast(Table, Organisation.__table__)
+_decision_organisation = cast(Table, DecisionOrganisation.__table__)
+_remedy = cast(Table, Remedy.__table__)
 
-async def lock_reference(session: AsyncSession, reference: str) -> None:
-    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:r))"), {"r": reference})
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What is stored of a decision and its latest raw page: enough to fetch it conditionally,
+    to tell an unchanged page without parsing it, and to upsert without reading it again."""
+
+    id: int
+    reference: str
+    permalink: str
+    status: PublicationStatus
+    version: int
+    content_hash: str
+    raw_page_id: int | None
+    etag: str | None
+    last_modified: str | None
+    body_sha256: str | None
+    last_fetched_at: datetime
 
 
-async def get_decision(session: AsyncSession, reference: str) -> Decision | None:
-    return await session.scalar(select(Decision).where(Decision.reference == reference))
+_KNOWN = (
+    select(
+        _decision.c.id,
+        _decision.c.reference,
+        _decision.c.permalink,
+        _decision.c.status,
+        _decision.c.version,
+        _decision.c.content_hash,
+        _decision.c.raw_page_id,
+        _raw_page.c.etag,
+        _raw_page.c.last_modified,
+        _raw_page.c.body_sha256,
+        _decision.c.last_fetched_at,
+    )
+    .select_from(_decision.outerjoin(_raw_page, _raw_page.c.id == _decision.c.raw_page_id))
+    .where(_decision.c.reference.in_(bindparam("references", expanding=True)))
+)
 
 
-async def latest_raw_page(session: AsyncSession, raw_page_id: int | None) -> RawPage | None:
-    return None if raw_page_id is None else await session.get(RawPage, raw_page_id)
+# Statements built once: building one costs about as much CPU as executing it (cached).
+_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:r))")
+_INSERT_RAW_PAGE = _raw_page.insert().returning(_raw_page.c.id)
+_INSERT_DECISION = _decision.insert().returning(_decision.c.id)
+_UPDATE_DECISION = _decision.update().where(_decision.c.id == bindparam("decision_id"))
+_ORGANISATIONS_NAMED = select(_organisation.c.name, _organisation.c.id).where(
+    _organisation.c.name.in_(bindparam("names", expanding=True))
+)
+_INSERT_ORGANISATIONS = insert(_organisation).on_conflict_do_nothing(index_elements=["name"])
+_INSERT_VERSION = _version.insert()
+_INSERT_EVENT = _event.insert()
+_INSERT_FAILURE = _failure.insert()
+_LINK = _decision_organisation.insert()
+_INSERT_REMEDIES = _remedy.insert()
+_UNLINK = _decision_organisation.delete().where(
+    _decision_organisation.c.decision_id == bindparam("decision_id")
+)
+_REMEDIES_OF = select(_remedy.c.fingerprint, _remedy.c.id).where(
+    _remedy.c.decision_id == bindparam("decision_id")
+)
+_UPDATE_REMEDY = _remedy.update().where(_remedy.c.id == bindparam("remedy_id"))
+_NOT_CURRENT = (
+    _remedy.update().where(_remedy.c.id.in_(bindparam("ids", expanding=True))).values(current=False)
+)
+
+
+async def lock_reference(conn: AsyncConnection, reference: str) -> None:
+    await conn.execute(_LOCK, {"r": reference})
+
+
+async def known(conn: AsyncConnection, references: Sequence[str]) -> dict[str, Known]:
+    """The stored state of each of `references` that is stored, in one query."""
+    if not references:
+        return {}
+    rows = await conn.execute(_KNOWN, {"references": list(references)})
+    return {row.reference: Known(**row._mapping) for row in rows}
 
 
 def body_sha256(text_: str) -> str:
     return hashlib.sha256(text_.encode("utf-8")).hexdigest()
 
 
-async def save_raw_page(session: AsyncSession, page: Page, reference: str | None) -> RawPage:
+async def save_raw_page(conn: AsyncConnection, page: Page, reference: str | None) -> int:
+    """Keep the page as fetched (compressed); returns its id."""
     body = page.text.encode("utf-8")
-    raw = RawPage(
-        reference=reference,
-        url=page.path,
-        status_code=page.status,
-        etag=page.etag,
-        last_modified=page.last_modified,
-        content_type=page.content_type,
-        body_sha256=hashlib.sha256(body).hexdigest(),
-        body_zlib=zlib.compress(body, 6),
-        body_size=len(body),
-        fetched_at=page.fetched_at,
+    row = await conn.execute(
+        _INSERT_RAW_PAGE,
+        {
+            "reference": reference,
+            "url": page.path,
+            "status_code": page.status,
+            "etag": page.etag,
+            "last_modified": page.last_modified,
+            "content_type": page.content_type,
+            "body_sha256": hashlib.sha256(body).hexdigest(),
+            "body_zlib": zlib.compress(body, 6),
+            "body_size": len(body),
+            "fetched_at": page.fetched_at,
+        },
     )
-    session.add(raw)
-    await session.flush()
-    return raw
+    return int(row.scalar_one())
 
 
 async def upsert_decision(
-    session: AsyncSession, record: DecisionRecord, *, raw_page_id: int | None, seen_at: datetime
+    conn: AsyncConnection,
+    record: DecisionRecord,
+    *,
+    raw_page_id: int | None,
+    seen_at: datetime,
+    current: Known | None,
 ) -> FetchResult:
-    """Insert a new decision, or record a new version when what the page says has changed."""
-    existing = await get_decision(session, record.reference)
-    if existing is not None and existing.content_hash == record.content_hash:
-        existing.last_fetched_at = seen_at
-        if existing.status == PublicationStatus.WITHDRAWN:  # it came back
-            _republish(existing, seen_at)
-            await events.decision_stored(session, FetchResult.CHANGED, existing.id)
-            return FetchResult.CHANGED
-        return FetchResult.UNCHANGED
-    decision = existing or Decision(reference=record.reference, version=0, first_seen_at=seen_at)
-    changed = _changed_fields(decision, record) if existing is not None else list(_TRACKED_FIELDS)
-    _assign(decision, record, raw_page_id=raw_page_id, seen_at=seen_at)
-    decision.version = (decision.version or 0) + 1
-    if decision.status == PublicationStatus.WITHDRAWN:
-        _republish(decision, seen_at)
-    session.add(decision)
-    await session.flush()
-    await _link_organisations(session, decision.id, record.organisations)
-    await sync_remedies(session, decision.id, record.remedies)
-    session.add(
-        DecisionVersion(
-            decision_id=decision.id,
-            version=decision.version,
-            content_hash=record.content_hash,
-            parser_version=record.parser_version,
-            raw_page_id=raw_page_id,
-            changed_fields=changed,
+    """Insert a new decision, or record a new version when what the page says has changed.
+
+    `current` is the decision's stored state, read under the reference's lock.
+    """
+    if current is not None and current.content_hash == record.content_hash:
+        return await _same_content(conn, current, raw_page_id or current.raw_page_id, seen_at)
+    columns = _columns(record, raw_page_id=raw_page_id, seen_at=seen_at)
+    if current is None:
+        decision_id = await _insert_decision(conn, record.reference, columns, seen_at)
+        changed, version = list(_TRACKED_FIELDS), 1
+    else:
+        changed = await _changed_fields(conn, current.id, record)
+        decision_id, version = current.id, current.version + 1
+        await conn.execute(
+            _UPDATE_DECISION,
+            columns | _published(seen_at) | {"version": version, "decision_id": decision_id},
         )
+    await _link_organisations(conn, decision_id, record.organisations, new=current is None)
+    await sync_remedies(conn, decision_id, record.remedies, new=current is None)
+    await conn.execute(
+        _INSERT_VERSION,
+        {
+            "decision_id": decision_id,
+            "version": version,
+            "content_hash": record.content_hash,
+            "parser_version": record.parser_version,
+            "raw_page_id": raw_page_id,
+            "changed_fields": changed,
+        },
     )
-    await session.flush()
-    result = FetchResult.NEW if existing is None else FetchResult.CHANGED
-    await events.decision_stored(session, result, decision.id)  # the outbox, same transaction
+    result = FetchResult.NEW if current is None else FetchResult.CHANGED
+    await decision_stored(conn, result, decision_id)  # the outbox, same transaction
     return result
 
 
-def _assign(
-    decision: Decision, record: DecisionRecord, *, raw_page_id: int | None, seen_at: datetime
-) -> None:
-    decision.permalink = record.permalink
-    decision.category = record.category
-    decision.subcategory = record.subcategory
-    decision.outcome = record.outcome
-    decision.outcome_label = record.outcome_label
-    decision.finding = record.finding
-    decision.fine_outcome = record.fine_outcome
-    decision.decided_on = record.decided_on
-    decision.summary = record.summary
-    decision.sections = record.sections_json()
-    decision.body_text = record.body_text
-    decision.parse_warnings = list(record.warnings)
-    decision.has_remedy = bool(record.remedies)
-    decision.content_hash = record.content_hash
-    decision.parser_version = record.parser_version
-    decision.raw_page_id = raw_page_id
-    decision.last_fetched_at = seen_at
-    decision.last_changed_at = seen_at
+async def _same_content(
+    conn: AsyncConnection, current: Known, raw_page_id: int | None, seen_at: datetime
+) -> FetchResult:
+    """The page says what is stored: fetched now, and published again if it was withdrawn.
+
+    Its raw page (other bytes, e.g. new chrome) becomes the decision's: the next fetch is then
+    conditional on its ETag and compared with its bytes, so it is not downloaded and stored
+    again on every crawl.
+    """
+    values: dict[str, Any] = {"last_fetched_at": seen_at, "raw_page_id": raw_page_id}
+    came_back = current.status == PublicationStatus.WITHDRAWN
+    if came_back:
+        values |= _published(seen_at)
+    await conn.execute(_UPDATE_DECISION, values | {"decision_id": current.id})
+    if not came_back:
+        return FetchResult.UNCHANGED
+    await decision_stored(conn, FetchResult.CHANGED, current.id)
+    return FetchResult.CHANGED
 
 
-def _republish(decision: Decision, seen_at: datetime) -> None:
-    decision.status = PublicationStatus.PUBLISHED
-    decision.withdrawn_on = None
-    decision.last_changed_at = seen_at
+async def _insert_decision(
+    conn: AsyncConnection, reference: str, columns: dict[str, Any], seen_at: datetime
+) -> int:
+    row = await conn.execute(
+        _INSERT_DECISION,
+        columns
+        | {
+            "reference": reference,
+            "version": 1,
+            "first_seen_at": seen_at,
+            "status": PublicationStatus.PUBLISHED,
+            "withdrawn_on": None,
+        },
+    )
+    return int(row.scalar_one())
 
 
-def _changed_fields(decision: Decision, record: DecisionRecord) -> list[str]:
-    pairs = {
-        "category": (decision.category, record.category),
-        "subcategory": (decision.subcategory, record.subcategory),
-        "outcome_label": (decision.outcome_label, record.outcome_label),
-        "decided_on": (decision.decided_on, record.decided_on),
-        "summary": (decision.summary, record.summary),
-        "sections": (decision.sections, record.sections_json()),
-        "body_text": (decision.body_text, record.body_text),
+def _columns(
+    record: DecisionRecord, *, raw_page_id: int | None, seen_at: datetime
+) -> dict[str, Any]:
+    return {
+        "permalink": record.permalink,
+        "category": record.category,
+        "subcategory": record.subcategory,
+        "outcome": record.outcome,
+        "outcome_label": record.outcome_label,
+        "finding": record.finding,
+        "fine_outcome": record.fine_outcome,
+        "decided_on": record.decided_on,
+        "summary": record.summary,
+        "sections": record.sections_json(),
+        "body_text": record.body_text,
+        "parse_warnings": list(record.warnings),
+        "has_remedy": bool(record.remedies),
+        "content_hash": record.content_hash,
+        "parser_version": record.parser_version,
+        "raw_page_id": raw_page_id,
+        "last_fetched_at": seen_at,
+        "last_changed_at": seen_at,
     }
-    return [name for name, (old, new) in pairs.items() if old != new] or ["other"]
+
+
+def _published(seen_at: datetime) -> dict[str, Any]:
+    return {
+        "status": PublicationStatus.PUBLISHED,
+        "withdrawn_on": None,
+        "last_changed_at": seen_at,
+    }
+
+
+async def _changed_fields(
+    conn: AsyncConnection, decision_id: int, record: DecisionRecord
+) -> list[str]:
+    """Names of the fields a new version changes (read only when the content hash differs)."""
+    c = _decision.c
+    old = (
+        await conn.execute(
+            select(
+                c.category,
+                c.subcategory,
+                c.outcome_label,
+                c.decided_on,
+                c.summary,
+                c.sections,
+                c.body_text,
+            ).where(c.id == decision_id)
+        )
+    ).one()
+    pairs = {
+        "category": (old.category, record.category),
+        "subcategory": (old.subcategory, record.subcategory),
+        "outcome_label": (old.outcome_label, record.outcome_label),
+        "decided_on": (old.decided_on, record.decided_on),
+        "summary": (old.summary, record.summary),
+        "sections": (old.sections, record.sections_json()),
+        "body_text": (old.body_text, record.body_text),
+    }
+    return [name for name, (before, after) in pairs.items() if before != after] or ["other"]
 
 
 async def _link_organisations(
-    session: AsyncSession, decision_id: int, names: Sequence[str]
+    conn: AsyncConnection, decision_id: int, names: Sequence[str], *, new: bool
 ) -> None:
-    ids: list[int] = []
-    for name in names:
-        await session.execute(
-            insert(Organisation).values(name=name, kind=kind_of(name)).on_conflict_do_nothing()
+    """Link the decision to its organisations, in the page's order (a new one replaces none)."""
+    if not new:
+        await conn.execute(_UNLINK, {"decision_id": decision_id})
+    ids = await organisation_ids(conn, names)
+    if ids:
+        await conn.execute(
+            _LINK,
+            [
+                {"decision_id": decision_id, "organisation_id": id_, "position": position}
+                for position, id_ in enumerate(dict.fromkeys(ids))
+            ],
         )
-        ids.append(
-            (
-                await session.execute(select(Organisation.id).where(Organisation.name == name))
-            ).scalar_one()
+
+
+async def organisation_ids(conn: AsyncConnection, names: Sequence[str]) -> list[int]:
+    """Ids of `names`, in order, inserting those not yet known.
+
+    Almost every organisation is already stored, so one SELECT usually answers; the insert of
+    the missing ones does nothing on conflict (another worker may insert the same name), and
+    the second SELECT, a statement of its own, sees what that worker committed.
+    """
+    found = await _organisations_named(conn, names)
+    missing = sorted(set(names) - found.keys())  # sorted: concurrent inserts lock in one order
+    if missing:
+        await conn.execute(
+            _INSERT_ORGANISATIONS, [{"name": name, "kind": kind_of(name)} for name in missing]
         )
-    await session.execute(
-        delete(DecisionOrganisation).where(DecisionOrganisation.decision_id == decision_id)
-    )
-    for position, organisation_id in enumerate(dict.fromkeys(ids)):
-        session.add(
-            DecisionOrganisation(
-                decision_id=decision_id, organisation_id=organisation_id, position=position
-            )
-        )
+        found |= await _organisations_named(conn, missing)
+    return [found[name] for name in names]
+
+
+async def _organisations_named(conn: AsyncConnection, names: Iterable[str]) -> dict[str, int]:
+    wanted = list(dict.fromkeys(names))
+    if not wanted:
+        return {}
+    rows = await conn.execute(_ORGANISATIONS_NAMED, {"names": wanted})
+    return {name: id_ for name, id_ in rows}
 
 
 def remedy_fingerprint(item: RemedyItem) -> str:
@@ -190,62 +351,128 @@ def remedy_fingerprint(item: RemedyItem) -> str:
 
 
 async def sync_remedies(
-    session: AsyncSession, decision_id: int, items: Sequence[RemedyItem]
+    conn: AsyncConnection, decision_id: int, items: Sequence[RemedyItem], *, new: bool
 ) -> None:
     """Match extracted items to stored remedies by fingerprint, keeping councils' tracking data.
 
-    A remedy a new version no longer states is kept with `current = False`, never deleted.
+    A remedy a new version no longer states is kept with `current = False`, never deleted. A new
+    decision has no stored remedies, so nothing is read for it.
     """
-    stored = {
-        r.fingerprint: r
-        for r in await session.scalars(select(Remedy).where(Remedy.decision_id == decision_id))
-    }
-    seen: set[str] = set()
+    extracted = _by_fingerprint(items)
+    stored = {} if new else await _stored_remedies(conn, decision_id)
+    added = [
+        row | {"decision_id": decision_id, "fingerprint": fp, "status": _first_status(item)}
+        for fp, (item, row) in extracted.items()
+        if fp not in stored
+    ]
+    kept = [row | {"remedy_id": stored[fp]} for fp, (_, row) in extracted.items() if fp in stored]
+    dropped = [id_ for fp, id_ in stored.items() if fp not in extracted]
+    if added:
+        await conn.execute(_INSERT_REMEDIES, added)
+    if kept:
+        await conn.execute(_UPDATE_REMEDY, kept)
+    if dropped:
+        await conn.execute(_NOT_CURRENT, {"ids": dropped})
+
+
+def _by_fingerprint(items: Sequence[RemedyItem]) -> dict[str, tuple[RemedyItem, dict[str, Any]]]:
+    """Each item's columns by fingerprint, the first of duplicates kept (with its position)."""
+    extracted: dict[str, tuple[RemedyItem, dict[str, Any]]] = {}
     for position, item in enumerate(items):
         fingerprint = remedy_fingerprint(item)
-        if fingerprint in seen:
-            continue
-        seen.add(fingerprint)
-        remedy = stored.get(fingerprint)
-        if remedy is None:
-            remedy = Remedy(decision_id=decision_id, fingerprint=fingerprint)
-            # "The Council has already apologised": done before the decision, nothing to chase.
-            remedy.status = RemedyStatus.COMPLETED if item.already_done else RemedyStatus.PENDING
-        remedy.position = position
-        remedy.type = item.type
-        remedy.sentence = item.sentence
-        remedy.amount = item.amount
-        remedy.payee = item.payee
-        remedy.deadline_text = item.deadline_text
-        remedy.due_on = item.due_on
-        remedy.current = True
-        session.add(remedy)
-    for fingerprint, remedy in stored.items():
-        if fingerprint not in seen:
-            remedy.current = False
+        if fingerprint not in extracted:
+            extracted[fingerprint] = (item, _remedy_columns(item, position))
+    return extracted
 
 
-async def mark_fetched(session: AsyncSession, decision: Decision, seen_at: datetime) -> FetchResult:
-    decision.last_fetched_at = seen_at
+def _remedy_columns(item: RemedyItem, position: int) -> dict[str, Any]:
+    return {
+        "position": position,
+        "type": item.type,
+        "sentence": item.sentence,
+        "amount": item.amount,
+        "payee": item.payee,
+        "deadline_text": item.deadline_text,
+        "due_on": item.due_on,
+        "current": True,
+    }
+
+
+def _first_status(item: RemedyItem) -> RemedyStatus:
+    # "The Council has already apologised": done before the decision, nothing to chase.
+    return RemedyStatus.COMPLETED if item.already_done else RemedyStatus.PENDING
+
+
+async def _stored_remedies(conn: AsyncConnection, decision_id: int) -> dict[str, int]:
+    rows = await conn.execute(_REMEDIES_OF, {"decision_id": decision_id})
+    return {fingerprint: id_ for fingerprint, id_ in rows}
+
+
+async def decision_stored(conn: AsyncConnection, result: FetchResult, decision_id: int) -> None:
+    """A decision was published, changed or withdrawn: one outbox event; other results: none."""
+    if (event_type := events.DECISION_EVENTS.get(result)) is not None:
+        await conn.execute(_INSERT_EVENT, {"type": event_type, "decision_id": decision_id})
+
+
+async def mark_fetched(conn: AsyncConnection, decision_id: int, seen_at: datetime) -> FetchResult:
+    await conn.execute(_UPDATE_DECISION, {"decision_id": decision_id, "last_fetched_at": seen_at})
     return FetchResult.UNCHANGED
 
 
+_MARK_FETCHED_MANY = text(
+    "UPDATE decision AS d SET last_fetched_at = v.at "
+    "FROM unnest(CAST(:ids AS bigint[]), CAST(:raw_page_ids AS bigint[]), "
+    "CAST(:ats AS timestamptz[])) AS v(id, raw_page_id, at) "
+    "WHERE d.id = v.id AND d.raw_page_id = v.raw_page_id AND d.status = :published "
+    "RETURNING d.id"
+)
+
+
+async def mark_fetched_many(
+    conn: AsyncConnection, fetched: Sequence[tuple[int, int, datetime]]
+) -> set[int]:
+    """Record fetch times of (decision id, raw page id, when) in one statement.
+
+    Only a decision still published with that raw page is touched (no lock is taken: a
+    concurrent writer either finished before, and the row is skipped, or waits for this row);
+    the ids touched are returned, and the caller stores the others the slow, locked way.
+    """
+    if not fetched:
+        return set()
+    ids, raw_page_ids, ats = zip(*fetched, strict=True)
+    rows = await conn.execute(
+        _MARK_FETCHED_MANY,
+        {
+            "ids": list(ids),
+            "raw_page_ids": list(raw_page_ids),
+            "ats": list(ats),
+            "published": PublicationStatus.PUBLISHED.value,
+        },
+    )
+    return {int(id_) for id_ in rows.scalars()}
+
+
 async def mark_withdrawn(
-    session: AsyncSession, decision: Decision, *, on: date, seen_at: datetime
+    conn: AsyncConnection, current: Known, *, on: date, seen_at: datetime
 ) -> FetchResult:
     """A page that answered 404/410: withdrawn on `on`; nothing is deleted."""
-    decision.last_fetched_at = seen_at
-    if decision.status == PublicationStatus.WITHDRAWN:
+    values: dict[str, Any] = {"last_fetched_at": seen_at}
+    already = current.status == PublicationStatus.WITHDRAWN
+    if not already:
+        values |= {
+            "status": PublicationStatus.WITHDRAWN,
+            "withdrawn_on": on,
+            "last_changed_at": seen_at,
+        }
+    await conn.execute(_UPDATE_DECISION, values | {"decision_id": current.id})
+    if already:
         return FetchResult.UNCHANGED
-    decision.status = PublicationStatus.WITHDRAWN
-    decision.withdrawn_on = on
-    decision.last_changed_at = seen_at
-    await events.decision_stored(session, FetchResult.WITHDRAWN, decision.id)
+    await decision_stored(conn, FetchResult.WITHDRAWN, current.id)
     return FetchResult.WITHDRAWN
 
 
 async def record_failure(
-    session: AsyncSession,
+    conn: AsyncConnection,
     *,
     run_id: int | None,
     reference: str | None,
@@ -254,25 +481,26 @@ async def record_failure(
     reason: str,
     raw_page_id: int | None = None,
 ) -> None:
-    session.add(
-        IngestFailure(
-            run_id=run_id,
-            reference=reference,
-            url=url,
-            kind=kind,
-            reason=reason[:4000],
-            raw_page_id=raw_page_id,
-        )
+    await conn.execute(
+        _INSERT_FAILURE,
+        {
+            "run_id": run_id,
+            "reference": reference,
+            "url": url,
+            "kind": kind,
+            "reason": reason[:4000],
+            "raw_page_id": raw_page_id,
+        },
     )
-    await session.flush()
 
 
-async def count_result(session: AsyncSession, run_id: int, result: FetchResult) -> None:
-    """Add one to the run's count for `result`, atomically in SQL (several tasks share a run)."""
-    await session.execute(
-        text(
-            "UPDATE ingest_run SET counts = jsonb_set(counts, ARRAY[CAST(:k AS text)], "
-            "to_jsonb(coalesce(CAST(counts->>CAST(:k AS text) AS int), 0) + 1)) WHERE id = :id"
-        ),
-        {"id": run_id, "k": result.value},
-    )
+_COUNT = text(
+    "UPDATE ingest_run SET counts = jsonb_set(counts, ARRAY[CAST(:k AS text)], "
+    "to_jsonb(coalesce(CAST(counts->>CAST(:k AS text) AS int), 0) + CAST(:n AS int))) "
+    "WHERE id = :id"
+)
+
+
+async def count_result(conn: AsyncConnection, run_id: int, result: FetchResult, n: int = 1) -> None:
+    """Add `n` to the run's count for `result`, atomically in SQL (several tasks share a run)."""
+    await conn.execute(_COUNT, {"id": run_id, "k": result.value, "n": n})

@@ -38,11 +38,13 @@ async def api(pooled: Maker, database_url: str, redis_url: str) -> AsyncIterator
             yield c
 
 
-async def patch_all(api: AsyncClient, remedy_id: int, etag: str) -> list[Response]:
-    """Every officer sends a different note, all holding the same ETag, at once."""
+async def patch_all(api: AsyncClient, remedy_id: int, etag: str, round_: int) -> list[Response]:
+    """Every officer sends a different note, all holding the same ETag, at once. Notes name the
+    round too, so each round's win is a change even when the same officer wins twice."""
 
     async def one(n: int) -> Response:
-        body: dict[str, Any] = {"evidence_note": f"officer {n}", "status": "completed"}
+        note = f"round {round_}, officer {n}"
+        body: dict[str, Any] = {"evidence_note": note, "status": "completed"}
         return await api.patch(f"/v1/remedies/{remedy_id}", json=body, headers={"If-Match": etag})
 
     return list(await asyncio.gather(*(one(n) for n in range(OFFICERS))))
@@ -69,7 +71,7 @@ async def test_concurrent_updates_have_one_winner_and_survive_reingest(
     winners: list[str] = []
     for round_ in range(4):
         etag = (await api.get(f"/v1/remedies/{remedy_id}")).headers["ETag"]
-        pending = patch_all(api, remedy_id, etag)
+        pending = patch_all(api, remedy_id, etag, round_)
         if round_ == 2:  # the page changes and is re-ingested while officers edit
             changed = fake_decision(entry)
             changed.html = changed.html.replace("The complaint", "The complaint (amended)", 1)

@@ -31,8 +31,8 @@ def test_no_secret_is_committed() -> None:
     assert len(files) > 100
     found = []
     for path in files:
-        if path.suffix in {".png", ".ico"} or not path.is_file():
-            continue
+        if path.suffix in {".png", ".ico"} or not path.is_file() or path == Path(__file__):
+            continue  # this file holds an example of each, to show the patterns match
         text = path.read_text(encoding="utf-8", errors="replace")
         for kind, pattern in PATTERNS.items():
             for match in pattern.finditer(text):
