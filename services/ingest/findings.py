@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from lgsco.ingest.remedies import extract_remedies
+from lgsco.ingest.remedies import RemedyItem, extract_remedies
 from lgsco.ingest.remedy_text import normalise
 from lgsco.ingest.sources.base import Section
 from lgsco.shared.domain import Finding, Outcome, RemedyType
@@ -166,18 +166,19 @@ def _classify(text: str, outcome: Outcome | None) -> Finding | None:
             return reason or Finding.NOT_INVESTIGATED
     if _PREMATURE.search(low):
         return Finding.PREMATURE
-    if _REMEDIED.search(low) and not _further_remedy(text, low):
+    items = tuple(extract_remedies(text, (), None))  # once: every check below reads them
+    if _REMEDIED.search(low) and not _further_remedy(items, low):
         return Finding.REMEDIED_BEFORE_DECISION
-    return _investigated(low, text, outcome)
+    return _investigated(low, items, outcome)
 
 
-def _investigated(low: str, text: str, outcome: Outcome | None) -> Finding | None:
+def _investigated(low: str, items: Sequence[RemedyItem], outcome: Outcome | None) -> Finding | None:
     no_fault = _NO_FAULT.search(low) is not None
     fault = _FAULT.search(_NO_FAULT.sub(" ", _NOT_A_FAULT_FINDING.sub(" ", low))) is not None
     if outcome is Outcome.NOT_UPHELD and no_fault:
         return Finding.NO_FAULT
-    remedy = _further_remedy(text, low)
-    personal = _further_remedy(text, low, personal_only=True)
+    remedy = _further_remedy(items, low)
+    personal = _further_remedy(items, low, personal_only=True)
     if (fault or re.search(r"\bfault\b", low)) and _NO_INJUSTICE.search(low) and not personal:
         return Finding.FAULT_NO_INJUSTICE
     if fault and (_INJUSTICE.search(low) or remedy or outcome is Outcome.UPHELD):
@@ -200,7 +201,7 @@ def _first_reason(low: str) -> Finding | None:
     return min(found, key=lambda pair: pair[0])[1] if found else None
 
 
-def _further_remedy(text: str, low: str, *, personal_only: bool = False) -> bool:
+def _further_remedy(items: Sequence[RemedyItem], low: str, *, personal_only: bool = False) -> bool:
     """A remedy still to come (agreed or recommended), beyond what was already done.
 
     `personal_only` leaves out changes to how the body works (training, procedures): those are
@@ -208,7 +209,7 @@ def _further_remedy(text: str, low: str, *, personal_only: bool = False) -> bool
     """
     pending = [
         item
-        for item in extract_remedies(text, (), None)
+        for item in items
         if not item.already_done and not (personal_only and item.type in _SYSTEMIC)
     ]
     return bool(pending) or (not personal_only and _REMEDY_AGREED.search(low) is not None)

@@ -168,7 +168,13 @@ def _hits(low: str) -> list[_Hit]:
 
 
 def _lower(text: str) -> str:
-    # position for position: a character whose lower case is longer stays as it is
+    """Lower case, position for position: a character whose lower case is longer stays as it is.
+
+    No character lower-cases to nothing, so equal lengths mean every one mapped to one (the
+    common case, checked in one call rather than character by character)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
     return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
 
 
