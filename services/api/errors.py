@@ -175,6 +175,19 @@ def database_gone(exc: BaseException) -> bool:
     return isinstance(sqlstate, str) and (sqlstate.startswith("08") or sqlstate in _SERVER_GONE)
 
 
+async def _busy(request: Request, exc: Exception) -> JSONResponse:
+    """Every pooled connection stayed in use past the pool's wait: shed the request quickly,
+    so slow queries cannot queue the whole API behind them."""
+    log.warning("database pool exhausted: %s", exc.__class__.__name__)
+    return problem_response(
+        request,
+        503,
+        "The service is busy: every database connection is in use; try again shortly.",
+        headers={"Retry-After": RETRY_AFTER_SECONDS},
+        unavailable=["database"],
+    )
+
+
 async def _dbapi(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
     if database_gone(exc):
@@ -218,5 +231,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RedisError, _redis_down)
     for exc_type in DATABASE_DOWN:
         app.add_exception_handler(exc_type, _database_down)
+    app.add_exception_handler(PoolTimeout, _busy)
     app.add_exception_handler(DBAPIError, _dbapi)
     app.add_exception_handler(Exception, _unexpected)
