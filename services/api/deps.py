@@ -21,6 +21,7 @@ from lgsco.api.queuestate import QueueState
 from lgsco.api.schemas.common import (
     FINANCIAL_YEAR_SCHEMA,
     REFERENCE_SCHEMA,
+    ROW_CURSOR_SCHEMA,
     InvalidFinancialYear,
     IsoDate,
     IsoDateTime,
@@ -105,6 +106,25 @@ async def get_queue(request: Request) -> jobqueue.Queue:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 QueueDep = Annotated[jobqueue.Queue, Depends(get_queue)]
+
+
+RowCursorParam = Annotated[
+    str | None,
+    Query(
+        max_length=20,
+        description="next_cursor of the previous page.",
+        json_schema_extra=ROW_CURSOR_SCHEMA,
+    ),
+]
+
+
+def row_cursor(cursor: str | None) -> int | None:
+    """The row id a `next_cursor` of a list paged by id stands for; 422 for anything else."""
+    if cursor is None:
+        return None
+    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 9:
+        raise invalid("cursor", "it is not a cursor this API returned")
+    return int(cursor)
 
 
 def check_financial_year(value: str | None, parameter: str = "financial_year") -> None:

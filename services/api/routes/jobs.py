@@ -9,10 +9,10 @@ from fastapi import APIRouter, Body, Path, Query, Response
 from redis.exceptions import RedisError
 
 from lgsco.api.auth import JobsWriteDep, ReadDep
-from lgsco.api.deps import QueueDep, SessionDep, SettingsDep, invalid
+from lgsco.api.deps import QueueDep, RowCursorParam, SessionDep, SettingsDep, row_cursor
 from lgsco.api.errors import NotFound, Unavailable
 from lgsco.api.queries import jobs as queries
-from lgsco.api.schemas.common import AUTH_ERRORS, ERRORS, NOT_FOUND, ROW_CURSOR_SCHEMA
+from lgsco.api.schemas.common import AUTH_ERRORS, ERRORS, NOT_FOUND
 from lgsco.api.schemas.jobs import (
     FailureRead,
     JobAccepted,
@@ -76,21 +76,10 @@ async def list_jobs(
     kind: Annotated[RunKind | None, Query()] = None,
     status: Annotated[RunStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[
-        str | None,
-        Query(
-            max_length=20,
-            description="next_cursor of the previous page.",
-            json_schema_extra=ROW_CURSOR_SCHEMA,
-        ),
-    ] = None,
+    cursor: RowCursorParam = None,
 ) -> RunPage:
     """Ingest runs, newest first, with status, timings and counts."""
-    before = None
-    if cursor is not None:
-        if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 9:
-            raise invalid("cursor", "it is not a cursor this API returned")
-        before = int(cursor)
+    before = row_cursor(cursor)
     found, next_id = await queries.list_runs(
         session, kind=kind, status=status, before_id=before, limit=limit
     )

@@ -13,10 +13,16 @@ from fastapi import APIRouter, Body, Header, Path, Query, Response
 
 from lgsco.api import csvout
 from lgsco.api.auth import ReadDep, RemediesWriteDep
-from lgsco.api.deps import RemedyFiltersDep, SessionDep, SettingsDep, invalid
+from lgsco.api.deps import (
+    RemedyFiltersDep,
+    RowCursorParam,
+    SessionDep,
+    SettingsDep,
+    row_cursor,
+)
 from lgsco.api.errors import NotFound, Problem
 from lgsco.api.queries import remedies as queries
-from lgsco.api.schemas.common import AUTH_ERRORS, ERRORS, NOT_FOUND, ROW_CURSOR_SCHEMA
+from lgsco.api.schemas.common import AUTH_ERRORS, ERRORS, NOT_FOUND
 from lgsco.api.schemas.remedies import (
     ComplianceReport,
     ComplianceRow,
@@ -50,23 +56,12 @@ async def list_remedies(
     filters: RemedyFiltersDep,
     _: ReadDep,
     limit: Annotated[int | None, Query(ge=1, le=200, description="Page size (default 50).")] = None,
-    cursor: Annotated[
-        str | None,
-        Query(
-            max_length=20,
-            description="next_cursor of the previous page.",
-            json_schema_extra=ROW_CURSOR_SCHEMA,
-        ),
-    ] = None,
+    cursor: RowCursorParam = None,
     format_: Annotated[Literal["json", "csv"] | None, Query(alias="format")] = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Any:
     """Remedies matching the filters, oldest first, paged with `cursor`; CSV streams them all."""
-    after = None
-    if cursor is not None:
-        if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 9:
-            raise invalid("cursor", "it is not a cursor this API returned")
-        after = int(cursor)
+    after = row_cursor(cursor)
     if csvout.wants_csv(format_, accept):
         rows, _next = await queries.list_remedies(
             session, filters, after_id=after, limit=limit or 100_000
