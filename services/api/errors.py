@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -144,15 +145,37 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, 422, validation_detail(errors), errors=errors)
 
 
-async def _database_down(request: Request, exc: Exception) -> JSONResponse:
-    log.warning("database unavailable: %s", exc.__class__.__name__)
-    return problem_response(
-        request,
-        503,
-        "The database is unreachable; try again shortly.",
-        headers={"Retry-After": RETRY_AFTER_SECONDS},
-        unavailable=["database"],
-    )
+def _unavailable(
+    service: str, detail: str, what: str
+) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    """A handler answering 503 with Retry-After, naming the backend `service` in `unavailable`."""
+
+    async def handler(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("%s: %s", what, exc.__class__.__name__)
+        return problem_response(
+            request,
+            503,
+            detail,
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
+            unavailable=[service],
+        )
+
+    return handler
+
+
+_database_down = _unavailable(
+    "database", "The database is unreachable; try again shortly.", "database unavailable"
+)
+# Every pooled connection stayed in use past the pool's wait: shed the request quickly, so
+# slow queries cannot queue the whole API behind them.
+_busy = _unavailable(
+    "database",
+    "The service is busy: every database connection is in use; try again shortly.",
+    "database pool exhausted",
+)
+_redis_down = _unavailable(
+    "queue", "The job queue (Redis) is unreachable; try again shortly.", "queue unavailable"
+)
 
 
 # SQLSTATEs meaning "the server is not there for you right now": connection exceptions (class
@@ -175,35 +198,11 @@ def database_gone(exc: BaseException) -> bool:
     return isinstance(sqlstate, str) and (sqlstate.startswith("08") or sqlstate in _SERVER_GONE)
 
 
-async def _busy(request: Request, exc: Exception) -> JSONResponse:
-    """Every pooled connection stayed in use past the pool's wait: shed the request quickly,
-    so slow queries cannot queue the whole API behind them."""
-    log.warning("database pool exhausted: %s", exc.__class__.__name__)
-    return problem_response(
-        request,
-        503,
-        "The service is busy: every database connection is in use; try again shortly.",
-        headers={"Retry-After": RETRY_AFTER_SECONDS},
-        unavailable=["database"],
-    )
-
-
 async def _dbapi(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
     if database_gone(exc):
         return await _database_down(request, exc)
     return await _unexpected(request, exc)
-
-
-async def _redis_down(request: Request, exc: Exception) -> JSONResponse:
-    log.warning("queue unavailable: %s", exc.__class__.__name__)
-    return problem_response(
-        request,
-        503,
-        "The job queue (Redis) is unreachable; try again shortly.",
-        headers={"Retry-After": RETRY_AFTER_SECONDS},
-        unavailable=["queue"],
-    )
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

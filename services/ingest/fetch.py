@@ -98,6 +98,7 @@ class SiteClient:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.site_url = site_url.rstrip("/")
+        self._site_host = httpx.URL(self.site_url).host
         self._limiter = limiter
         self._max_retries = max_retries
         self._backoff = backoff
@@ -122,9 +123,8 @@ class SiteClient:
 
     async def _stay_on_site(self, request: httpx.Request) -> None:
         """Every request, redirects included, must go to the configured host."""
-        base = httpx.URL(self.site_url)
-        if request.url.host != base.host or request.url.scheme not in ("http", "https"):
-            raise OffSiteURL(f"redirected to {request.url}, which is not on {base.host}")
+        if request.url.host != self._site_host or request.url.scheme not in ("http", "https"):
+            raise OffSiteURL(f"redirected to {request.url}, which is not on {self._site_host}")
 
     async def prime(self) -> None:
         """Visit /decisions once, keeping its cookies, before searching (the site's bot shield)."""

@@ -127,8 +127,7 @@ async def show_run(
 ) -> HTMLResponse:
     if (refusal := pages.refuse_read(request, viewer)) is not None:
         return refusal
-    number = parse_id(run_id)
-    context = await _run_context(session, number) if number else None
+    context = await _run_of(session, run_id)
     if context is None:
         return pages.not_found(request, f"run {run_id}", "See the list of recent runs.")
     submitted = first(read_query(request), "submitted")
@@ -145,11 +144,16 @@ async def run_progress(
     """The progress part of a run's page, fetched every few seconds by progress.js."""
     if (refusal := pages.refuse_read(request, viewer)) is not None:
         return refusal
-    number = parse_id(run_id)
-    context = await _run_context(session, number) if number else None
+    context = await _run_of(session, run_id)
     if context is None:
         return pages.not_found(request, f"run {run_id}")
     return pages.fragment(request, "_progress.html", context)
+
+
+async def _run_of(session: SessionDep, run_id: str) -> dict[str, Any] | None:
+    """The page context of the run a path names; None for no such run (or no number)."""
+    number = parse_id(run_id)
+    return await _run_context(session, number) if number else None
 
 
 @router.get("/failures/{failure_id}", response_class=HTMLResponse)
