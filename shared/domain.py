@@ -47,12 +47,36 @@ class RemedyType(StrEnum):
 
 
 class RemedyStatus(StrEnum):
-    """Stored tracking status; `overdue` is derived from the due date and never stored."""
+    """Stored tracking status; `overdue` is derived from the due date and never stored.
+
+    `offered`: the body offered it and the decision does not say it was paid or accepted, so it
+    is neither done nor owed until a council records what became of it.
+    """
 
     PENDING = "pending"
     COMPLETED = "completed"
     OVERDUE = "overdue"
+    OFFERED = "offered"
     NOT_REQUIRED = "not_required"
+
+
+class RemedyCommitment(StrEnum):
+    """How the decision states a remedy, read from its verb ("has apologised", "will pay",
+    "should review", "offered £200"); always inferred from prose."""
+
+    ALREADY_DONE = "already_done"
+    AGREED = "agreed"
+    RECOMMENDED = "recommended"
+    OFFERED = "offered"
+
+
+class Provenance(StrEnum):
+    """Where a value comes from: printed as such on the page, read from prose by this service,
+    or recorded by a council through the API."""
+
+    STATED = "stated"
+    INFERRED = "inferred"
+    RECORDED = "recorded"
 
 
 class PublicationStatus(StrEnum):

@@ -31,7 +31,13 @@ from lgsco.api.schemas.decisions import DecisionFilters
 from lgsco.api.schemas.remedies import RemedyFilters
 from lgsco.shared import queue as jobqueue
 from lgsco.shared import references
-from lgsco.shared.domain import Outcome, PublicationStatus, RemedyStatus, RemedyType
+from lgsco.shared.domain import (
+    Outcome,
+    PublicationStatus,
+    RemedyCommitment,
+    RemedyStatus,
+    RemedyType,
+)
 from lgsco.shared.settings import Settings
 
 log = logging.getLogger("lgsco.api")
@@ -243,6 +249,13 @@ def remedy_filters(
     current: Annotated[
         bool | None, Query(description="Only remedies the current page still states (or not).")
     ] = None,
+    commitment: Annotated[
+        list[RemedyCommitment] | None,
+        Query(
+            description="How the decision states the remedy (already_done, agreed, recommended, "
+            "offered); repeatable."
+        ),
+    ] = None,
 ) -> RemedyFilters:
     check_financial_year(financial_year)
     reference = None
@@ -260,6 +273,7 @@ def remedy_filters(
         decision=reference,
         financial_year=financial_year,
         current=current,
+        commitment=tuple(commitment or ()),
     )
 
 

@@ -14,7 +14,7 @@ from lgsco.ingest.sources.base import ParsedDecision, Section
 from lgsco.shared.domain import OUTCOME_LABELS, Finding, Outcome
 
 # Bump when parsing or normalising changes what is stored; `lgsco reparse` then reports changes.
-PARSER_VERSION = "2026.11.1"
+PARSER_VERSION = "2026.12.1"
 
 
 @dataclass(frozen=True, slots=True)

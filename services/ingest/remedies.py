@@ -8,8 +8,15 @@ strings in, dataclasses out. The phrasings live in remedy_text.py.
 Decisions this module makes (the corpus labels in ../shared/corpus are the reference):
 - A remedy the body had already given ("The Council has apologised", "has already taken steps to
   prevent a recurrence") is still a remedy: the corpus labels count it, and councils report it.
-  It is flagged `already_done=True`, so tracking can mark it completed; whether the complaint was
-  thereby remedied before the decision is the finding's business (findings.py).
+- Each remedy's `commitment` is read from the verb that governs it, clause by clause: the nearest
+  cue before it in its sentence (remedy_text.COMMITMENT_CUE): done ("has apologised"), agreed
+  ("has agreed to", "will"), recommended ("should", "we recommend") or offered ("offered £200").
+  "has apologised and will pay £200" is one done and one agreed remedy; a stock phrase such as
+  "the time and trouble she has been put to" is no cue at all. A list item with no cue of its own
+  takes its lead-in's ("Within one month the Council will:"); with no cue anywhere, a remedy in a
+  `Recommended action` section is recommended and any other agreed (being listed as the action
+  is what agrees it). Whether the complaint was remedied before the decision is the finding's
+  business (findings.py).
 - `payee` is who receives money (payments, refunds), as written: "Mrs X", "Mr and Mrs L",
   "Ms B and her father"; "him/her/them" resolve to the last person named before. "£250 each" to
   several people becomes one item per person. Apologies and other actions carry no payee.
@@ -32,7 +39,7 @@ from decimal import Decimal
 from lgsco.ingest import remedy_text as rt
 from lgsco.ingest.deadlines import DEADLINE, due_date
 from lgsco.ingest.sources.base import Section
-from lgsco.shared.domain import RemedyType
+from lgsco.shared.domain import RemedyCommitment, RemedyType
 
 ACTION_HEADING = re.compile(r"^(?:agreed\s+|recommended\s+)?actions?:?$", re.IGNORECASE)
 # A paragraph starting like this begins new prose rather than continuing a list of actions.
@@ -51,7 +58,17 @@ class RemedyItem:
     payee: str | None = None
     deadline_text: str | None = None  # "within one month of the final decision", as written
     due_on: date | None = None
-    already_done: bool = False  # given before the decision: "The Council has apologised"
+    commitment: RemedyCommitment = RemedyCommitment.AGREED
+
+    @property
+    def already_done(self) -> bool:
+        """Given before the decision: "The Council has apologised"."""
+        return self.commitment is RemedyCommitment.ALREADY_DONE
+
+    @property
+    def to_do(self) -> bool:
+        """Agreed or recommended: still owed after the decision."""
+        return self.commitment in (RemedyCommitment.AGREED, RemedyCommitment.RECOMMENDED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +76,8 @@ class _Clause:
     text: str
     inherited_deadline: str | None  # from a lead-in: "Within one month, the Council will:"
     from_summary: bool
+    # from a lead-in ("the Council will:"), else the section's default; None in a summary
+    inherited_commitment: RemedyCommitment | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +112,17 @@ def _summary_clauses(summary: str) -> Iterator[_Clause]:
 
 def _section_clauses(sections: Sequence[Section]) -> Iterator[_Clause]:
     for section in sections:
-        if ACTION_HEADING.match(rt.normalise(section.heading)):
-            yield from _list_clauses(section.paragraphs)
+        heading = rt.normalise(section.heading)
+        if ACTION_HEADING.match(heading):
+            recommended = heading.lower().startswith("recommended")
+            default = RemedyCommitment.RECOMMENDED if recommended else RemedyCommitment.AGREED
+            yield from _list_clauses(section.paragraphs, default)
 
 
-def _list_clauses(paragraphs: Iterable[str]) -> Iterator[_Clause]:
-    """Sentences of a section; list items inherit the deadline of the lead-in above them."""
+def _list_clauses(paragraphs: Iterable[str], default: RemedyCommitment) -> Iterator[_Clause]:
+    """Sentences of a section; list items inherit the deadline and commitment of their lead-in."""
     lead_deadline: str | None = None
+    lead_commitment = default
     in_list = False
     for paragraph in paragraphs:
         text = rt.normalise(paragraph)
@@ -109,12 +132,14 @@ def _list_clauses(paragraphs: Iterable[str]) -> Iterator[_Clause]:
             continue
         is_item = in_list and (bool(bullet) or text[0].islower() or not _NEW_PROSE.match(text))
         if not is_item:
-            in_list, lead_deadline = False, None
+            in_list, lead_deadline, lead_commitment = False, None, default
         for sentence in rt.split_sentences(text):
-            yield _Clause(sentence, lead_deadline, from_summary=False)
+            yield _Clause(sentence, lead_deadline, False, lead_commitment)
         if text.endswith(":"):
             own = DEADLINE.search(text)
+            cues = rt.commitment_cues(_lower(text))
             in_list, lead_deadline = True, own.group(0) if own else lead_deadline
+            lead_commitment = RemedyCommitment(cues[-1][2]) if cues else lead_commitment
 
 
 def _extract(clauses: Iterable[_Clause], decided_on: date | None) -> list[RemedyItem]:
@@ -132,15 +157,21 @@ def _clause_items(clause: _Clause, context: str, decided_on: date | None) -> lis
         return []
     hits = _hits(low)
     deadlines = [(m.start(), m.group(0)) for m in DEADLINE.finditer(text)]
+    cues = rt.commitment_cues(low)
     items: list[RemedyItem] = []
     last_payee: str | None = None
-    for hit in hits:
+    for index, hit in enumerate(hits):
         deadline = _deadline_for(hit, hits, deadlines) or clause.inherited_deadline
+        # the hit's own clause ends where the next cue or remedy begins: "offered to waive the
+        # charges and has also offered Mr C symbolic remedies" names no one for the waiver
+        ends = [start for start, _, _ in cues if start > hit.start]
+        ends += [h.start for h in hits[index + 1 :] if h.start > hit.end]
+        clause_end = min(ends, default=len(text))
         payees: list[str | None] = [None]
         if hit.type in _MONEY:
-            payee = _payee(text, hit, context) or (last_payee if hit.amount else None)
+            payee = _payee(text, hit, context, clause_end) or (last_payee if hit.amount else None)
             if payee is None and hit.type is RemedyType.REFUND_OR_WAIVE:
-                payee = _named_with(text, hit)
+                payee = _named_with(text, hit, clause_end)
             last_payee = payee or last_payee
             each = hit.amount is not None and re.match(r"\s*each\b", text[hit.end :])
             payees = list(rt.split_people(payee)) if payee and each else [payee]
@@ -150,7 +181,7 @@ def _clause_items(clause: _Clause, context: str, decided_on: date | None) -> lis
             amount=hit.amount,
             deadline_text=deadline,
             due_on=due_date(decided_on, deadline) if decided_on and deadline else None,
-            already_done=_already_done(low, hit),
+            commitment=_commitment(low, hit, cues, clause),
         )
         items += [replace(item, payee=payee) for payee in payees]
     return items
@@ -244,8 +275,27 @@ def _affirmed(low: str, masked: str, pos: int) -> bool:
     return complaint < 0 or rt.CUE.search(low, complaint + 1, pos) is not None
 
 
-def _already_done(low: str, hit: _Hit) -> bool:
-    return _last(rt.DONE, low, 0, hit.end) > _last(rt.FUTURE, low, 0, hit.end)
+def _commitment(
+    low: str, hit: _Hit, cues: list[tuple[int, int, str]], clause: _Clause
+) -> RemedyCommitment:
+    """The nearest cue before the remedy (or in it: "has apologised"), else the lead-in's, else
+    the first cue after it ("an apology ... has been agreed"), else agreed."""
+    before = [cue for cue in cues if cue[0] < hit.end]
+    if before:
+        _, end, kind = before[-1]
+    elif clause.inherited_commitment is not None:
+        return clause.inherited_commitment
+    elif cues:
+        _, end, kind = cues[0]
+    else:
+        return RemedyCommitment.AGREED
+    if kind == RemedyCommitment.OFFERED:
+        rest = low[max(end, hit.end) :]
+        if rt.OFFER_PAID.match(rest):
+            return RemedyCommitment.ALREADY_DONE
+        if rt.OFFER_ACCEPTED.match(rest):
+            return RemedyCommitment.AGREED
+    return RemedyCommitment(kind)
 
 
 def _deadline_for(hit: _Hit, hits: list[_Hit], deadlines: list[tuple[int, str]]) -> str | None:
@@ -259,13 +309,14 @@ def _deadline_for(hit: _Hit, hits: list[_Hit], deadlines: list[tuple[int, str]])
     return after[0] if after else deadlines[-1][1]
 
 
-def _payee(text: str, hit: _Hit, context: str) -> str | None:
+def _payee(text: str, hit: _Hit, context: str, clause_end: int) -> str | None:
     """Who receives the money: "pay Mrs X £200", "£750 to Ms B", "pay him £300"."""
     before = text[: hit.start]
-    after = re.split(r"[;,]\s", text[hit.end : hit.end + 80], maxsplit=1)[0]
-    if hit.amount is not None:  # the person named just before the amount
-        if m := re.search(rf"\b({rt.PAYEE})\s+{_FILLER}$", before):
-            return m.group(1)
+    after = re.split(r"[;,]\s", text[hit.end : min(hit.end + 80, clause_end)], maxsplit=1)[0]
+    # the person named just before: "pay Mrs X £200", "offered Mr C symbolic remedies"
+    if m := re.search(rf"\b({rt.PAYEE})\s+{_FILLER}$", before):
+        return m.group(1)
+    if hit.amount is not None:
         if m := re.search(rf"\b(?:him|her|them)\s+{_FILLER}$", before):
             return _resolve(context + " " + before[: m.start()])
     elif m := re.match(rf"\s+(?:({rt.PAYEE})|(?:him|her|them)\b)", after):
@@ -275,9 +326,9 @@ def _payee(text: str, hit: _Hit, context: str) -> str | None:
     return None
 
 
-def _named_with(text: str, hit: _Hit) -> str | None:
+def _named_with(text: str, hit: _Hit, clause_end: int) -> str | None:
     """A refund goes back to the person named with it: "refund the £65 Ms K paid"."""
-    after = re.split(r"[;,]\s", text[hit.end :], maxsplit=1)[0]
+    after = re.split(r"[;,]\s", text[hit.end : max(clause_end, hit.end)], maxsplit=1)[0]
     if m := rt.PAYEE_RE.search(after):
         return m.group(0)
     return _resolve(text[: hit.start])

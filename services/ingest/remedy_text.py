@@ -92,7 +92,7 @@ TYPE_PATTERNS: dict[RemedyType, tuple[str, ...]] = {
         r"|criteria|scheme|terms|decision[- ]making)\b",
         r"\breview(?:s|ed|ing)?\s+(?:how|what\s+(?:happened|went\s+wrong)|(?:its|the)\s+handling)\b",
         # "improve its procedures", "service improvements"; not "could have been improved"
-        r"(?<!have been )\bimprov(?:e|es|ed|ing|ements?)\b",
+        r"\bimprov(?:e|es|ed|ing|ements?)\b",
         r"\b(?:prevent|avoid|stop)\w*\b.{0,60}?\b(?:recurr\w*|reoccurr\w*|repeat\w*|again|similar"
         r"|in\s+(?:the\s+)?future)\b",
         r"\bensur\w*\b.{0,80}?\bin\s+(?:the\s+)?future\b",
@@ -188,9 +188,11 @@ COMPLAINT = re.compile(
     r"\b(?:complain(?:s|ed|ing)?|alleg(?:e|es|ed|ing)|says?|said|wants?|wanted|asks?|asked|seeks?|sought|would\s+like"
     r"|disputes?|disputed|claims?|claimed)\b"
 )
+# "should have apologised sooner", "could have been improved": what ought to have happened is a
+# finding of fault, not a remedy.
 NEGATOR = re.compile(
     r"\b(?:not|no|never|nor|neither|without|cannot|unable|declin\w*|refus\w*|fail(?:s|ed|ing|ure)?\s+to|instead\s+of"
-    r"|rather\s+than)\b|n't\b"
+    r"|rather\s+than|(?:could|should|would|might|ought\s+to)\s+have)\b|n't\b"
 )
 # Negative words that are not negations of the remedy ("agreed not to pursue the debt").
 NOT_NEGATING = re.compile(
@@ -203,17 +205,78 @@ NOT_NEGATING = re.compile(
 CLAUSE_BREAK = re.compile(
     r"[;,:]\s|\s-\s|\b(?:but|however|although|though|whereas|because|since|as|so|which|while)\b"
 )
-FUTURE = re.compile(
-    r"\b(?:agree\w*|will|shall|should|must|recommend\w*|offer\w*\s+to|propos\w*|undertak\w*)\b"
+# --- Commitment: done, agreed, recommended or offered, from the verb that governs a remedy ------
+# Each remedy takes the commitment of the nearest cue before it in its sentence ("has apologised
+# and will pay £200": the apology is done, the payment agreed). Order matters where alternatives
+# start at the same place: "agreed to our recommendations" is agreement, not a recommendation.
+
+_ADVERBS = (
+    r"(?:(?:already|since|now|also|previously|subsequently|then|recently|promptly|properly|fully"
+    r"|correctly|quickly|rightly|appropriately|therefore|duly|in\s+fact)\s+)*"
 )
-DONE = re.compile(
-    r"\b(?:already|previously)\b|(?<!be )\bremedied\b"
-    rf"|\b(?:has|have|had)\s+{_WORDS}{{0,2}}?(?:apologi[sz]ed|paid|reassessed|refunded|reimbursed"
-    r"|waived|cancelled|improved|reviewed|changed|updated|reminded|trained|issued|arranged|completed"
-    r"|carried|taken|made|provided|written|explained|reconsidered|put|sent|introduced|implemented"
-    r"|amended|offered|given)\b"
-    r"|(?<!to )\b(?:apologi[sz]ed|refunded|waived|reimbursed|reassessed)\b"
+# Participles that say a remedy was given: "has apologised", "has already taken steps".
+_DONE_PARTICIPLES = (
+    r"(?:apologi[sz]ed|paid|reassessed|refunded|reimbursed|repaid|waived|cancelled|improved"
+    r"|reviewed|changed|updated|reminded|trained|issued|arranged|completed|carried|taken|made"
+    r"|provided|written|explained|reconsidered|put|sent|introduced|implemented|amended|given"
+    r"|remedied|resolved|credited|backdated|corrected|installed|delivered|restored|reinstated"
+    r"|shared|briefed|revised|produced|appointed|offered\s+and\s+paid)"
 )
+# In the passive only remedies themselves count: "£200 has been paid", not "the time and trouble
+# she has been put to" or "the distress he has been caused".
+_DONE_PASSIVE = (
+    r"(?:apologi[sz]ed|paid|reassessed|refunded|reimbursed|repaid|waived|cancelled|written\s+off"
+    r"|credited|backdated|corrected|reviewed|updated|amended|completed|issued|installed"
+    r"|delivered|restored|reinstated|reminded|trained)"
+)
+_NOT_COUNTERFACTUAL = r"(?<!should )(?<!could )(?<!would )(?<!might )(?<!must )(?<!may )"
+COMMITMENT_CUE = re.compile(
+    # agreed: acceptance of our recommendations, before "recommend" can read as recommended
+    r"(?P<agreed_recs>\b(?:agree\w*|accept\w*)\s+(?:to\s+)?(?:all\s+|each\s+|both\s+)?(?:of\s+)?"
+    r"(?:our|the|my|these|those|its|the\s+ombudsman's)\s+(?:\w+\s+)?recommendations?\b)"
+    rf"|(?P<already_done>{_NOT_COUNTERFACTUAL}\b(?:has|have|had)\s+{_ADVERBS}{_DONE_PARTICIPLES}\b"
+    rf"|\b(?:has|have|had)\s+{_ADVERBS}been\s+{_ADVERBS}{_DONE_PASSIVE}\b"
+    rf"|\b(?:was|were)\s+{_ADVERBS}(?:refunded|waived|reimbursed|written\s+off|cancelled)\b"
+    r"|\balready\s+(?:\w+ed|paid|made|taken|put|given|sent|written)\b"
+    r"|(?<!be )\bremedied\b"
+    r"|(?<!to )(?<!will )(?<!should )(?<!shall )"
+    r"\b(?:apologi[sz]ed|refunded|reimbursed|reassessed)\b)"
+    r"|(?P<offered>\boffered\b|\b(?:its|an|the|this|that|their|a|his|her)\s+(?:\w+\s+){0,2}?"
+    r"offers?\s+(?:of|to)\b|\boffer\s+(?:it|they|he|she)\s+made\b)"
+    r"|(?P<recommended>\bshould(?!\s+have)\b|\bmust(?!\s+have)\b|\brecommend\w*\b"
+    r"|\bwe\s+(?:ask|asked|invite|invited)\s+(?:the\s+)?(?:council|provider|care\s+provider"
+    r"|organisation|body)\b)"
+    r"|(?P<agreed>\bagree\w*\b|\bwill\b|\bshall\b|\bundert(?:ake|akes|aken|ook)\b"
+    r"|\b(?:is|are)\s+to\b|\baccept\w*\b|\bcommit\w*\s+to\b|\bpropos\w*\b)"
+)
+# A perfect tense whose subject is a person or the Ombudsman says nothing about a remedy:
+# "Mr Y has paid more than he should have", "we have made a decision".
+_PERSON_SUBJECT = re.compile(
+    r"(?:\b(?:she|he|i|we|you|who)|\b(?:mr|mrs|ms|miss|mx|dr)\s+[a-z]\w*)\s+(?:\w+\s+)?$"
+)
+# After an offer: "which Mrs X accepted" (agreed, still to do), "and has since paid" (done).
+OFFER_ACCEPTED = re.compile(
+    r"^[^.;]{0,80}?\b(?:which|and|that)\s+(?:(?:mr|mrs|ms|miss|mx|dr)\s+[a-z]\w*|she|he|they)\s+"
+    r"(?:has\s+|have\s+)?accepted\b"
+)
+OFFER_PAID = re.compile(
+    r"^[^.;]{0,80}?\b(?:has|have|had)\s+(?:since\s+|now\s+)?(?:paid|refunded)\b"
+)
+
+
+def commitment_cues(low: str) -> list[tuple[int, int, str]]:
+    """(start, end, commitment) of each cue in lower-cased text, in order."""
+    cues = []
+    for m in COMMITMENT_CUE.finditer(low):
+        kind = m.lastgroup or "agreed"
+        if kind == "already_done" and _PERSON_SUBJECT.search(
+            low, max(0, m.start() - 30), m.start()
+        ):
+            continue
+        cues.append((m.start(), m.end(), "agreed" if kind == "agreed_recs" else kind))
+    return cues
+
+
 # Whole sentences that mention remedies without stating one.
 BOILERPLATE = re.compile(
     r"^(?:we|the\s+ombudsman)\s+publish\w*\s+guidance"

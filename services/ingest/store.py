@@ -14,9 +14,10 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, text
+from sqlalchemy import Table, bindparam, case, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,7 +25,13 @@ from lgsco.ingest.fetch import Page
 from lgsco.ingest.normalise import DecisionRecord
 from lgsco.ingest.remedies import RemedyItem
 from lgsco.shared import events
-from lgsco.shared.domain import FetchResult, PublicationStatus, RemedyStatus
+from lgsco.shared.domain import (
+    FetchResult,
+    Provenance,
+    PublicationStatus,
+    RemedyCommitment,
+    RemedyStatus,
+)
 from lgsco.shared.models import (
     Decision,
     DecisionOrganisation,
@@ -71,6 +78,7 @@ class Known:
     status: PublicationStatus
     version: int
     content_hash: str
+    parser_version: str
     raw_page_id: int | None
     etag: str | None
     last_modified: str | None
@@ -86,6 +94,7 @@ _KNOWN = (
         _decision.c.status,
         _decision.c.version,
         _decision.c.content_hash,
+        _decision.c.parser_version,
         _decision.c.raw_page_id,
         _raw_page.c.etag,
         _raw_page.c.last_modified,
@@ -114,10 +123,28 @@ _INSERT_REMEDIES = _remedy.insert()
 _UNLINK = _decision_organisation.delete().where(
     _decision_organisation.c.decision_id == bindparam("decision_id")
 )
-_REMEDIES_OF = select(_remedy.c.fingerprint, _remedy.c.id).where(
-    _remedy.c.decision_id == bindparam("decision_id")
+_REMEDIES_OF = select(
+    _remedy.c.id,
+    _remedy.c.fingerprint,
+    _remedy.c.type,
+    _remedy.c.sentence,
+    _remedy.c.amount,
+    _remedy.c.payee,
+).where(_remedy.c.decision_id == bindparam("decision_id"))
+# What the text says is refreshed; the status only while it is still the one read from the text.
+_UPDATE_REMEDY = (
+    _remedy.update()
+    .where(_remedy.c.id == bindparam("remedy_id"))
+    .values(
+        status=case(
+            (
+                _remedy.c.status_source == Provenance.INFERRED.value,
+                bindparam("inferred_status", type_=_remedy.c.status.type),
+            ),
+            else_=_remedy.c.status,
+        )
+    )
 )
-_UPDATE_REMEDY = _remedy.update().where(_remedy.c.id == bindparam("remedy_id"))
 _NOT_CURRENT = (
     _remedy.update().where(_remedy.c.id.in_(bindparam("ids", expanding=True))).values(current=False)
 )
@@ -173,6 +200,8 @@ async def upsert_decision(
     `current` is the decision's stored state, read under the reference's lock.
     """
     if current is not None and current.content_hash == record.content_hash:
+        if current.parser_version != record.parser_version:
+            await _rederive(conn, current.id, record)
         return await _same_content(conn, current, raw_page_id or current.raw_page_id, seen_at)
     columns = _columns(record, raw_page_id=raw_page_id, seen_at=seen_at)
     if current is None:
@@ -265,6 +294,26 @@ def _columns(
     }
 
 
+async def _rederive(conn: AsyncConnection, decision_id: int, record: DecisionRecord) -> None:
+    """Same page, newer parser: what is read from the text (finding, remedies) is read again.
+
+    Not a new version of the decision (the LGSCO changed nothing), so no version row or event;
+    remedies are matched to the stored ones so councils' tracking stays with them.
+    """
+    await conn.execute(
+        _UPDATE_DECISION,
+        {
+            "decision_id": decision_id,
+            "finding": record.finding,
+            "fine_outcome": record.fine_outcome,
+            "parse_warnings": list(record.warnings),
+            "has_remedy": bool(record.remedies),
+            "parser_version": record.parser_version,
+        },
+    )
+    await sync_remedies(conn, decision_id, record.remedies, new=False)
+
+
 def _published(seen_at: datetime) -> dict[str, Any]:
     return {
         "status": PublicationStatus.PUBLISHED,
@@ -350,29 +399,67 @@ def remedy_fingerprint(item: RemedyItem) -> str:
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class _StoredRemedy:
+    id: int
+    fingerprint: str
+    type: str
+    sentence: str
+    amount: Decimal | None
+    payee: str | None
+
+
 async def sync_remedies(
     conn: AsyncConnection, decision_id: int, items: Sequence[RemedyItem], *, new: bool
 ) -> None:
-    """Match extracted items to stored remedies by fingerprint, keeping councils' tracking data.
+    """Match extracted items to stored remedies, keeping councils' tracking data.
 
-    A remedy a new version no longer states is kept with `current = False`, never deleted. A new
-    decision has no stored remedies, so nothing is read for it.
+    An item is the stored remedy with its fingerprint (type, sentence, amount, payee) or, failing
+    that, the one left over of its type with the same sentence or the same amount and payee: a
+    re-parse that reads the payee or the amount better, or a page that rewords a sentence, updates
+    that remedy in place (its id, tracking and history stay). A remedy a new version no longer
+    states is kept with `current = False`, never deleted. The status read from the text is
+    refreshed only while no council has recorded one.
     """
     extracted = _by_fingerprint(items)
     stored = {} if new else await _stored_remedies(conn, decision_id)
+    matched: dict[str, int] = {fp: stored[fp].id for fp in extracted if fp in stored}
+    left = [row for fp, row in stored.items() if fp not in extracted]
+    for fp, (item, _) in extracted.items():
+        if fp not in matched and (same := _same_remedy(item, left)) is not None:
+            matched[fp] = same.id
+            left.remove(same)
     added = [
-        row | {"decision_id": decision_id, "fingerprint": fp, "status": _first_status(item)}
+        row | {"decision_id": decision_id, "fingerprint": fp, "status": first_status(item)}
         for fp, (item, row) in extracted.items()
-        if fp not in stored
+        if fp not in matched
     ]
-    kept = [row | {"remedy_id": stored[fp]} for fp, (_, row) in extracted.items() if fp in stored]
-    dropped = [id_ for fp, id_ in stored.items() if fp not in extracted]
+    kept = [
+        row | {"remedy_id": matched[fp], "fingerprint": fp, "inferred_status": first_status(item)}
+        for fp, (item, row) in extracted.items()
+        if fp in matched
+    ]
     if added:
         await conn.execute(_INSERT_REMEDIES, added)
     if kept:
         await conn.execute(_UPDATE_REMEDY, kept)
-    if dropped:
-        await conn.execute(_NOT_CURRENT, {"ids": dropped})
+    if left:
+        await conn.execute(_NOT_CURRENT, {"ids": [row.id for row in left]})
+
+
+def _same_remedy(item: RemedyItem, left: list[_StoredRemedy]) -> _StoredRemedy | None:
+    sentence = " ".join(item.sentence.lower().split())
+    for row in left:
+        if row.type != item.type.value:
+            continue
+        same_sentence = " ".join(row.sentence.lower().split()) == sentence
+        same_money = item.amount is not None and (row.amount, row.payee) == (
+            item.amount,
+            item.payee,
+        )
+        if same_sentence or same_money:
+            return row
+    return None
 
 
 def _by_fingerprint(items: Sequence[RemedyItem]) -> dict[str, tuple[RemedyItem, dict[str, Any]]]:
@@ -394,18 +481,29 @@ def _remedy_columns(item: RemedyItem, position: int) -> dict[str, Any]:
         "payee": item.payee,
         "deadline_text": item.deadline_text,
         "due_on": item.due_on,
+        "commitment": item.commitment,
         "current": True,
     }
 
 
-def _first_status(item: RemedyItem) -> RemedyStatus:
+_FIRST_STATUS = {
     # "The Council has already apologised": done before the decision, nothing to chase.
-    return RemedyStatus.COMPLETED if item.already_done else RemedyStatus.PENDING
+    RemedyCommitment.ALREADY_DONE: RemedyStatus.COMPLETED,
+    RemedyCommitment.AGREED: RemedyStatus.PENDING,
+    RemedyCommitment.RECOMMENDED: RemedyStatus.PENDING,
+    # "offered £200": not done unless the text says it was paid or accepted
+    RemedyCommitment.OFFERED: RemedyStatus.OFFERED,
+}
 
 
-async def _stored_remedies(conn: AsyncConnection, decision_id: int) -> dict[str, int]:
+def first_status(item: RemedyItem) -> RemedyStatus:
+    """The tracking status the decision's wording implies, before any council records one."""
+    return _FIRST_STATUS[item.commitment]
+
+
+async def _stored_remedies(conn: AsyncConnection, decision_id: int) -> dict[str, _StoredRemedy]:
     rows = await conn.execute(_REMEDIES_OF, {"decision_id": decision_id})
-    return {fingerprint: id_ for fingerprint, id_ in rows}
+    return {row.fingerprint: _StoredRemedy(**row._mapping) for row in rows}
 
 
 async def decision_stored(conn: AsyncConnection, result: FetchResult, decision_id: int) -> None:

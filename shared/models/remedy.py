@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lgsco.shared.db import Base
-from lgsco.shared.domain import RemedyStatus, RemedyType
+from lgsco.shared.domain import Provenance, RemedyCommitment, RemedyStatus, RemedyType
 from lgsco.shared.models.types import CreatedAt, Timestamp, enum_column
 
 
@@ -40,7 +40,14 @@ class Remedy(Base):
     # Still stated by the current version of the decision; False keeps tracking data of one
     # that a later version no longer states, instead of deleting it.
     current: Mapped[bool] = mapped_column(default=True)
+    # How the decision states it ("has apologised", "will pay", "should review", "offered"),
+    # read from prose; `recommended` is kept apart from `agreed`.
+    commitment: Mapped[RemedyCommitment] = enum_column(
+        RemedyCommitment, default=RemedyCommitment.AGREED
+    )
     status: Mapped[RemedyStatus] = enum_column(RemedyStatus, default=RemedyStatus.PENDING)
+    # `inferred` from the decision's wording until a council records a status (`recorded`).
+    status_source: Mapped[Provenance] = enum_column(Provenance, default=Provenance.INFERRED)
     completed_on: Mapped[date | None] = mapped_column(Date)
     evidence_note: Mapped[str | None] = mapped_column(Text)
     revision: Mapped[int] = mapped_column(Integer, default=1)  # bumped on each PATCH (ETag)

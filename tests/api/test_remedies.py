@@ -9,7 +9,7 @@ from typing import Any
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lgsco.shared.domain import RemedyStatus, RemedyType
+from lgsco.shared.domain import RemedyCommitment, RemedyStatus, RemedyType
 from tests.api.factories import make_decision, make_remedy
 
 PAST = date.today() - timedelta(days=10)
@@ -155,7 +155,13 @@ class TestRemedyStatistics:
         await seed(session)
         body = (await api.get("/v1/stats/remedies", params={"organisation": ORG})).json()
         assert body["total"] == 3
-        assert body["by_status"] == {"pending": 1, "completed": 1, "overdue": 1, "not_required": 0}
+        assert body["by_status"] == {
+            "pending": 1,
+            "completed": 1,
+            "overdue": 1,
+            "offered": 0,
+            "not_required": 0,
+        }
         payments = next(t for t in body["by_type"] if t["type"] == "financial_payment")
         assert payments == {
             "type": "financial_payment",
@@ -169,7 +175,130 @@ class TestRemedyStatistics:
         body = (await api.get("/v1/stats/compliance", params={"organisation": ORG})).json()
         [row] = body["organisations"]
         assert row["organisation"] == ORG
-        assert (row["completed"], row["completed_on_time"], row["overdue"]) == (1, 1, 1)
-        assert row["pending_not_due"] == 1
-        assert row["completion_rate"] == 0.5
-        assert row["on_time_rate"] == 1.0
+        assert row["with_deadline"] == {
+            "total": 3,
+            "completed_on_time": 1,
+            "completed_late": 0,
+            "completed_date_unknown": 0,
+            "overdue": 1,
+            "not_yet_due": 1,
+        }
+        assert row["without_deadline"] == {"total": 0, "completed": 0, "not_completed": 0}
+        assert row["completion_rate"] == {
+            "value": 0.5,
+            "numerator": 1,
+            "denominator": 2,
+            "reason": None,
+        }
+        assert row["on_time_rate"]["value"] == 0.5
+
+
+class TestComplianceTellsTheTruth:
+    """Rates only from remedies that fell due; everything else is counted, never rated."""
+
+    async def test_no_rate_from_remedies_with_no_deadline(
+        self, api: AsyncClient, session: AsyncSession
+    ) -> None:
+        org = "Nodeadline Borough Council"
+        decision = await make_decision(session, organisations=(org,), decided_on=PAST)
+        for n in range(23):
+            await make_remedy(session, decision, sentence=f"apologise {n}")
+        await make_remedy(
+            session,
+            decision,
+            sentence="has apologised",
+            status=RemedyStatus.COMPLETED,
+            commitment=RemedyCommitment.ALREADY_DONE,
+        )
+        body = (await api.get("/v1/stats/compliance", params={"organisation": org})).json()
+        [row] = body["organisations"]
+        assert row["remedies"] == 24
+        assert row["remedied_before_decision"] == 1
+        assert row["without_deadline"] == {"total": 23, "completed": 0, "not_completed": 23}
+        assert row["with_deadline"]["total"] == 0
+        for name in ("completion_rate", "on_time_rate"):
+            assert row[name]["value"] is None
+            assert row[name]["denominator"] == 0
+            assert row[name]["reason"] == "no remedy with a stated deadline has fallen due"
+
+    async def test_offered_and_not_required_enter_no_rate(
+        self, api: AsyncClient, session: AsyncSession
+    ) -> None:
+        org = "Offering District Council"
+        decision = await make_decision(session, organisations=(org,), decided_on=PAST)
+        await make_remedy(
+            session,
+            decision,
+            due_on=PAST,
+            status=RemedyStatus.OFFERED,
+            commitment=RemedyCommitment.OFFERED,
+        )
+        await make_remedy(session, decision, due_on=PAST, status=RemedyStatus.NOT_REQUIRED)
+        await make_remedy(
+            session,
+            decision,
+            due_on=PAST,
+            status=RemedyStatus.COMPLETED,
+            completed_on=PAST + timedelta(days=2),
+            commitment=RemedyCommitment.RECOMMENDED,
+        )
+        body = (await api.get("/v1/stats/compliance", params={"organisation": org})).json()
+        [row] = body["organisations"]
+        assert (row["offered"], row["not_required"], row["recommended"]) == (1, 1, 1)
+        assert row["with_deadline"]["completed_late"] == 1
+        assert row["completion_rate"]["value"] == 1.0
+        assert row["on_time_rate"] == {
+            "value": 0.0,
+            "numerator": 0,
+            "denominator": 1,
+            "reason": None,
+        }
+
+
+class TestProvenanceOfStatus:
+    async def test_a_council_update_records_the_status(
+        self, api: AsyncClient, session: AsyncSession, make_key: Any
+    ) -> None:
+        rows = await seed(session)
+        remedy = rows["pending"]
+        before = (await api.get(f"/v1/remedies/{remedy.id}")).json()
+        assert (before["status_source"], before["commitment"]) == ("inferred", "agreed")
+        response = await api.patch(
+            f"/v1/remedies/{remedy.id}",
+            json={"status": "completed"},
+            headers=await make_key("remedies:write") | {"If-Match": '"1"'},
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["status_source"] == "recorded"
+
+    async def test_completion_dates_in_the_future_or_before_the_decision_are_refused(
+        self, api: AsyncClient, session: AsyncSession, make_key: Any
+    ) -> None:
+        rows = await seed(session)
+        headers = await make_key("remedies:write") | {"If-Match": '"1"'}
+        url = f"/v1/remedies/{rows['pending'].id}"
+        future = await api.patch(url, json={"completed_on": str(FUTURE)}, headers=headers)
+        assert future.status_code == 422
+        assert "future" in future.json()["detail"]
+        early = await api.patch(url, json={"completed_on": "2024-04-30"}, headers=headers)
+        assert early.status_code == 422
+        assert "before the decision (2024-05-01)" in early.json()["detail"]
+        fine = await api.patch(url, json={"completed_on": "2024-05-02"}, headers=headers)
+        assert fine.status_code == 200, fine.text
+
+    async def test_a_remedy_given_before_the_decision_may_be_dated_before_it(
+        self, api: AsyncClient, session: AsyncSession, make_key: Any
+    ) -> None:
+        decision = await make_decision(session, decided_on=date(2024, 5, 1))
+        remedy = await make_remedy(
+            session,
+            decision,
+            status=RemedyStatus.COMPLETED,
+            commitment=RemedyCommitment.ALREADY_DONE,
+        )
+        response = await api.patch(
+            f"/v1/remedies/{remedy.id}",
+            json={"completed_on": "2024-03-01"},
+            headers=await make_key("remedies:write") | {"If-Match": '"1"'},
+        )
+        assert response.status_code == 200, response.text

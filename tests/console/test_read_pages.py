@@ -206,10 +206,14 @@ class TestFigures:
             assert counts_of(summary[name]) == expected_counts(report["summary"])
 
             outcomes = {
-                text(tr.css_first("th")): number(text(tr.css_first("td")))
-                for tr in tree.css("#outcomes tbody tr")
+                header: (number(c["decisions"]), c["outcome_source"])
+                for header, c in cells(tree, "outcomes").items()
             }
-            assert outcomes == {r["outcome"]: r["decisions"] for r in report["outcomes"]}
+            shown = {"inferred": "inferred from the text", "stated": "as published", None: "—"}
+            assert outcomes == {
+                r["outcome"]: (r["decisions"], shown[r["outcome_source"]])
+                for r in report["outcomes"]
+            }
 
             remedies = cells(tree, "remedies")
             assert {a: number(c["remedies"]) for a, c in remedies.items()} == {

@@ -11,9 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lgsco.api.console import charts
 from lgsco.api.queries import organisations, reports, statistics
+from lgsco.api.queries import remedies as remedy_queries
 from lgsco.api.schemas.common import financial_year_bounds, source_url
 from lgsco.api.schemas.decisions import DecisionFilters
 from lgsco.api.schemas.organisations import OutcomeCounts, counts_from_row
+from lgsco.api.schemas.remedies import ComplianceRow, RemedyFilters, compliance_row
 from lgsco.api.schemas.reports import REMEDY_LABELS, OutcomeRow, RemedyRow, ReportDecision
 from lgsco.api.schemas.statistics import GroupBy
 from lgsco.shared.domain import OrganisationKind
@@ -66,6 +68,7 @@ class Figures:
     categories: list[Row]
     comparison: list[Side]
     years: list[str]
+    compliance: ComplianceRow | None
 
 
 def months_of(financial_year: str) -> list[tuple[str, str]]:
@@ -98,7 +101,15 @@ async def annual_figures(
     ]
     this, kind, everyone = await statistics.compare_sides(session, year, org)
     years = await organisations.by_financial_year(session, org.id)
+    owed = RemedyFilters(organisation=(str(org.id),), financial_year=financial_year, current=True)
+    # a joint decision also yields a row for the other body: keep this organisation's
+    compliance = [
+        compliance_row(r)
+        for r in await remedy_queries.compliance(session, owed)
+        if r["organisation"] == org.name
+    ]
     return Figures(
+        compliance=compliance[0] if compliance else None,
         organisation=org,
         financial_year=financial_year,
         period=financial_year_bounds(financial_year),

@@ -246,7 +246,9 @@ _REMEDIES = (
         Remedy.payee,
         Remedy.deadline_text,
         Remedy.due_on,
+        Remedy.commitment,
         EFFECTIVE_STATUS.label("status"),
+        Remedy.status_source,
         Remedy.completed_on,
         Remedy.current,
     )

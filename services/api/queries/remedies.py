@@ -16,7 +16,7 @@ from lgsco.api.queries.filters import organisation_ids, organisation_names
 from lgsco.api.queries.rows import fetch_all, fetch_one
 from lgsco.api.schemas.common import financial_year_bounds
 from lgsco.api.schemas.remedies import RemedyFilters
-from lgsco.shared.domain import RemedyStatus
+from lgsco.shared.domain import Provenance, RemedyCommitment, RemedyStatus
 from lgsco.shared.models import Decision, DecisionOrganisation, Organisation, Remedy, RemedyEvent
 
 
@@ -58,6 +58,8 @@ def _conditions(f: RemedyFilters) -> list[ColumnElement[bool]]:
         out.append(Decision.decided_on.between(start, end))
     if f.current is not None:
         out.append(Remedy.current.is_(f.current))
+    if f.commitment:
+        out.append(Remedy.commitment.in_(list(f.commitment)))
     return out
 
 
@@ -76,13 +78,16 @@ def _build_columns() -> list[Any]:
         Remedy.payee,
         Remedy.deadline_text,
         Remedy.due_on,
+        Remedy.commitment,
         effective_status().label("status"),
+        Remedy.status_source,
         Remedy.completed_on,
         Remedy.evidence_note,
         Remedy.current,
         Remedy.revision,
         Remedy.updated_at,
         Remedy.updated_by,
+        Decision.decided_on,
         Decision.permalink,
     ]
 
@@ -176,25 +181,48 @@ async def stats_by_status(session: AsyncSession, filters: RemedyFilters) -> dict
 
 
 async def compliance(session: AsyncSession, filters: RemedyFilters) -> list[RowMapping]:
-    """Per organisation: how many remedies with a due date were done, on time, late, overdue."""
+    """Per organisation, remedies owed after the decision split by whether a deadline was stated.
+
+    Owed: agreed or recommended (not done before the decision, not merely offered) and not marked
+    not required. With a deadline: done on time, done late, overdue, not yet due. Without one:
+    done or not; nothing about them is ever "due", so they enter no rate.
+    """
     status = effective_status()
-    dated = Remedy.due_on.is_not(None)
+    owed = and_(
+        Remedy.commitment != RemedyCommitment.ALREADY_DONE,
+        Remedy.status.not_in([RemedyStatus.NOT_REQUIRED, RemedyStatus.OFFERED]),
+    )
+    dated, undated = and_(owed, Remedy.due_on.is_not(None)), and_(owed, Remedy.due_on.is_(None))
     done = Remedy.status == RemedyStatus.COMPLETED
     query = (
         select(
             Organisation.name.label("organisation"),
             func.count().label("remedies"),
-            func.count().filter(dated).label("with_due_date"),
-            func.count().filter(done).label("completed"),
             func.count()
-            .filter(done, dated, Remedy.completed_on <= Remedy.due_on)
+            .filter(Remedy.commitment == RemedyCommitment.ALREADY_DONE)
+            .label("remedied_before_decision"),
+            func.count().filter(Remedy.status == RemedyStatus.OFFERED).label("offered"),
+            func.count().filter(Remedy.status == RemedyStatus.NOT_REQUIRED).label("not_required"),
+            func.count()
+            .filter(Remedy.commitment == RemedyCommitment.RECOMMENDED)
+            .label("recommended"),
+            func.count()
+            .filter(Remedy.status_source == Provenance.RECORDED)
+            .label("status_recorded"),
+            func.count().filter(dated).label("dated"),
+            func.count()
+            .filter(dated, done, Remedy.completed_on <= Remedy.due_on)
             .label("completed_on_time"),
             func.count()
-            .filter(done, dated, Remedy.completed_on > Remedy.due_on)
+            .filter(dated, done, Remedy.completed_on > Remedy.due_on)
             .label("completed_late"),
-            func.count().filter(status == RemedyStatus.OVERDUE.value).label("overdue"),
-            func.count().filter(status == RemedyStatus.PENDING.value).label("pending_not_due"),
-            func.count().filter(Remedy.status == RemedyStatus.NOT_REQUIRED).label("not_required"),
+            func.count()
+            .filter(dated, done, Remedy.completed_on.is_(None))
+            .label("completed_date_unknown"),
+            func.count().filter(dated, status == RemedyStatus.OVERDUE.value).label("overdue"),
+            func.count().filter(dated, status == RemedyStatus.PENDING.value).label("not_yet_due"),
+            func.count().filter(undated).label("undated"),
+            func.count().filter(undated, done).label("undated_completed"),
         )
         .join(Decision, Decision.id == Remedy.decision_id)
         .join(DecisionOrganisation, DecisionOrganisation.decision_id == Decision.id)

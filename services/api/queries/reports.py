@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import RowMapping, func, select
+from sqlalchemy import ColumnElement, RowMapping, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lgsco.api.queries.filters import decision_conditions
@@ -10,7 +10,18 @@ from lgsco.api.queries.outcomes import outcome_columns
 from lgsco.api.queries.rows import fetch_all, fetch_one
 from lgsco.api.queries.statistics import named_by
 from lgsco.api.schemas.decisions import DecisionFilters
+from lgsco.shared.domain import Provenance
 from lgsco.shared.models import Decision, Remedy
+
+
+def _outcome_source() -> ColumnElement[str]:
+    """`inferred` where the finer outcome (read from prose) labels the row, `stated` where the
+    outcome printed on the page does."""
+    return case(
+        (Decision.fine_outcome.is_not(None), literal(Provenance.INFERRED.value)),
+        (Decision.outcome_label.is_not(None), literal(Provenance.STATED.value)),
+        else_=None,
+    )
 
 
 async def summary(session: AsyncSession, org_id: int, filters: DecisionFilters) -> RowMapping:
@@ -26,14 +37,16 @@ async def outcomes(
     session: AsyncSession, org_id: int, filters: DecisionFilters
 ) -> list[RowMapping]:
     label = func.coalesce(Decision.fine_outcome, Decision.outcome_label, "Outcome not stated")
+    source = _outcome_source()
     query = (
         select(
             label.label("outcome"),
+            source.label("outcome_source"),
             Decision.outcome.label("broad_outcome"),
             func.count().label("decisions"),
         )
         .where(*decision_conditions(filters), named_by(org_id))
-        .group_by(label, Decision.outcome)
+        .group_by(label, source, Decision.outcome)
         .order_by(Decision.outcome.nulls_last(), func.count().desc(), label)
     )
     return await fetch_all(session, query)
@@ -48,6 +61,7 @@ async def remedies(
             func.count().label("remedies"),
             func.count(func.distinct(Remedy.decision_id)).label("decisions"),
             func.sum(Remedy.amount).label("amount_total"),
+            func.count(Remedy.amount).label("amounts_stated"),
         )
         .join(Decision, Decision.id == Remedy.decision_id)
         .where(*decision_conditions(filters), named_by(org_id), Remedy.current.is_(True))
@@ -65,6 +79,7 @@ async def decisions(
             Decision.reference,
             Decision.decided_on,
             func.coalesce(Decision.fine_outcome, Decision.outcome_label).label("outcome"),
+            _outcome_source().label("outcome_source"),
             Decision.outcome.label("broad_outcome"),
             Decision.category,
             Decision.subcategory,

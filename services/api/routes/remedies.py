@@ -18,6 +18,7 @@ from lgsco.api.deps import (
     RowCursorParam,
     SessionDep,
     SettingsDep,
+    invalid,
     row_cursor,
 )
 from lgsco.api.errors import NotFound, Problem
@@ -25,17 +26,16 @@ from lgsco.api.queries import remedies as queries
 from lgsco.api.schemas.common import AUTH_ERRORS, ERRORS, NOT_FOUND
 from lgsco.api.schemas.remedies import (
     ComplianceReport,
-    ComplianceRow,
     RemedyEventRead,
     RemedyPage,
     RemedyRead,
     RemedyStats,
     RemedyTypeCount,
     RemedyUpdate,
-    rate,
+    compliance_row,
     read_from_row,
 )
-from lgsco.shared.domain import RemedyStatus
+from lgsco.shared.domain import Provenance, RemedyCommitment, RemedyStatus
 
 router = APIRouter(tags=["remedies"], responses=ERRORS)
 MAX_ID = 2**31 - 1
@@ -120,10 +120,13 @@ async def update_remedy(
     values = update.changes()
     if "status" in values and values["status"] is not None:
         values["status"] = RemedyStatus(values["status"])
+        values["status_source"] = Provenance.RECORDED
         if values["status"] is RemedyStatus.COMPLETED and "completed_on" not in values:
             values["completed_on"] = _today()
     if values.get("status") is None:
         values.pop("status", None)
+    if values.get("completed_on") is not None:
+        await _check_completed_on(session, remedy_id, values["completed_on"])
     actor = principal.name or "anonymous"
     if not await queries.update_remedy(
         session, remedy_id, revision=revision, values=values, actor=actor
@@ -147,6 +150,22 @@ def _revision(if_match: str) -> int:
 
 def _today() -> date:
     return datetime.now(UTC).date()
+
+
+async def _check_completed_on(session: SessionDep, remedy_id: int, completed_on: date) -> None:
+    """A completion date is not in the future, nor before the decision unless the decision says
+    the remedy was given before it."""
+    if completed_on > _today():
+        raise invalid("completed_on", "is in the future", where="body")
+    row = await queries.get_remedy(session, remedy_id)
+    if row is None:
+        raise NotFound("remedy", remedy_id)
+    decided = row["decided_on"]
+    given_before = row["commitment"] == RemedyCommitment.ALREADY_DONE
+    if decided is not None and completed_on < decided and not given_before:
+        raise invalid(
+            "completed_on", f"is before the decision ({decided.isoformat()})", where="body"
+        )
 
 
 @router.get(
@@ -179,20 +198,17 @@ async def remedy_stats(session: SessionDep, filters: RemedyFiltersDep, _: ReadDe
 async def compliance(
     session: SessionDep, filters: RemedyFiltersDep, _: ReadDep
 ) -> ComplianceReport:
-    """Per organisation: remedies completed (on time, late), overdue and not yet due.
+    """Per organisation: remedies owed after the decision, with and without a stated deadline.
 
-    completion_rate = completed / (completed + overdue); on_time_rate = completed on or before
-    the due date / completed with a due date.
+    Remedies with a deadline are completed on time, completed late, overdue or not yet due;
+    remedies without one are completed or not, and are never "due". Remedies given before the
+    decision, merely offered, or marked not required are counted apart and enter no rate.
+    `completion_rate` and `on_time_rate` are computed over remedies whose deadline has passed
+    (or which are completed); where there are none the value is null with the reason, never 1.0.
+    Statuses are read from the decision's wording until a council records one
+    (`status_recorded` says how many were).
     """
     rows = await queries.compliance(session, filters)
-    out = []
-    for r in rows:
-        done_dated = int(r["completed_on_time"]) + int(r["completed_late"])
-        out.append(
-            ComplianceRow(
-                **dict(r),
-                completion_rate=rate(int(r["completed"]), int(r["completed"]) + int(r["overdue"])),
-                on_time_rate=rate(int(r["completed_on_time"]), done_dated),
-            )
-        )
-    return ComplianceReport(filters=filters.applied(), organisations=out)
+    return ComplianceReport(
+        filters=filters.applied(), organisations=[compliance_row(r) for r in rows]
+    )

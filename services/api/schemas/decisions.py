@@ -8,10 +8,18 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from lgsco.api.schemas.common import ATTRIBUTION, source_url
-from lgsco.shared.domain import Finding, Outcome, PublicationStatus, RemedyStatus, RemedyType
+from lgsco.shared.domain import (
+    Finding,
+    Outcome,
+    Provenance,
+    PublicationStatus,
+    RemedyCommitment,
+    RemedyStatus,
+    RemedyType,
+)
 
 
 class DecisionSort(StrEnum):
@@ -60,20 +68,60 @@ def _only_always_fields_required(schema: dict[str, Any]) -> None:
     schema["required"] = list(ALWAYS_FIELDS)
 
 
+OUTCOME_DOC = (
+    "The outcome the LGSCO publishes on the page (upheld, not upheld, closed after "
+    "initial enquiries); null where the page prints none or an unknown label."
+)
+OUTCOME_LABEL_DOC = "The outcome exactly as printed on the page."
+FINE_OUTCOME_DOC = (
+    'The finer outcome councils report ("Upheld: fault and injustice"), INFERRED by this '
+    "service from the decision's text and the published outcome: not a label the LGSCO prints. "
+    "Null where the text does not tell."
+)
+FINDING_DOC = (
+    "What the Ombudsman found (fault and injustice, fault without injustice, no fault, remedied "
+    "before the decision, premature, out of jurisdiction, not investigated), INFERRED from the "
+    "summary (or the Final decision section); null where the text does not tell."
+)
+SOURCE_DOC = "`stated`: printed on the page; `inferred`: read from prose; null with no value."
+
+
+def _add_sources(values: Any) -> Any:
+    """Each derived field says where it came from: the published outcome is stated on the page;
+    the finding and the finer outcome are read from prose."""
+    if isinstance(values, dict):
+        for name, source in (
+            ("outcome", Provenance.STATED),
+            ("finding", Provenance.INFERRED),
+            ("fine_outcome", Provenance.INFERRED),
+        ):
+            if name in values:
+                values.setdefault(f"{name}_source", source if values[name] is not None else None)
+    return values
+
+
 class DecisionItem(BaseModel):
     """One decision in a list; `fields=` chooses which of these appear."""
 
     model_config = ConfigDict(json_schema_extra=_only_always_fields_required)
+    _sources = model_validator(mode="before")(_add_sources)
 
     id: int
     reference: str = Field(examples=["22 003 374"])
     organisations: list[str] = Field(examples=[["Kent County Council"]])
     category: str | None = Field(examples=["Adult care services"])
     subcategory: str | None = Field(examples=["Assessment and care plan"])
-    outcome: Outcome | None
-    outcome_label: str | None = Field(examples=["Closed after initial enquiries"])
-    fine_outcome: str | None
-    finding: Finding | None
+    outcome: Outcome | None = Field(description=OUTCOME_DOC)
+    outcome_source: Provenance | None = Field(default=None, description=SOURCE_DOC)
+    outcome_label: str | None = Field(
+        examples=["Closed after initial enquiries"], description=OUTCOME_LABEL_DOC
+    )
+    fine_outcome: str | None = Field(
+        examples=["Upheld: fault and injustice"], description=FINE_OUTCOME_DOC
+    )
+    fine_outcome_source: Provenance | None = Field(default=None, description=SOURCE_DOC)
+    finding: Finding | None = Field(description=FINDING_DOC)
+    finding_source: Provenance | None = Field(default=None, description=SOURCE_DOC)
     decided_on: date | None
     financial_year: str | None = Field(examples=["2022-23"])
     summary: str
@@ -121,7 +169,14 @@ class RemedyBrief(BaseModel):
     payee: str | None
     deadline_text: str | None
     due_on: date | None
+    commitment: RemedyCommitment = Field(
+        description="How the decision states it, inferred from the verb: already_done, agreed, "
+        "recommended or offered."
+    )
     status: RemedyStatus = Field(description="`overdue` when pending past its due date.")
+    status_source: Provenance = Field(
+        description="`inferred` from the decision's wording, or `recorded` by a council."
+    )
     completed_on: date | None
     current: bool = Field(description="False when a later version of the page no longer states it.")
 
@@ -137,15 +192,20 @@ class VersionRead(BaseModel):
 class DecisionRead(BaseModel):
     """The full record of one decision."""
 
+    _sources = model_validator(mode="before")(_add_sources)
+
     id: int
     reference: str
     organisations: list[OrganisationRef]
     category: str | None
     subcategory: str | None
-    outcome: Outcome | None
-    outcome_label: str | None
-    fine_outcome: str | None
-    finding: Finding | None
+    outcome: Outcome | None = Field(description=OUTCOME_DOC)
+    outcome_source: Provenance | None = Field(default=None, description=SOURCE_DOC)
+    outcome_label: str | None = Field(description=OUTCOME_LABEL_DOC)
+    fine_outcome: str | None = Field(description=FINE_OUTCOME_DOC)
+    fine_outcome_source: Provenance | None = Field(default=None, description=SOURCE_DOC)
+    finding: Finding | None = Field(description=FINDING_DOC)
+    finding_source: Provenance | None = Field(default=None, description=SOURCE_DOC)
     decided_on: date | None
     financial_year: str | None
     summary: str

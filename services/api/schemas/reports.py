@@ -9,7 +9,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from lgsco.api.schemas.organisations import OutcomeCounts
-from lgsco.shared.domain import Outcome, RemedyType
+from lgsco.shared.domain import Outcome, Provenance, RemedyType
 
 # The action names councils print in their reports (Kent 2023-24, appendix 4).
 REMEDY_LABELS: dict[RemedyType, str] = {
@@ -33,12 +33,19 @@ class ReportTable(StrEnum):
     DECISIONS = "decisions"
 
 
+OUTCOME_SOURCE_DOC = (
+    "`inferred`: the finer outcome, read by this service from the decision's text (not a label "
+    "the LGSCO prints); `stated`: the outcome as printed on the page; null: none printed."
+)
+
+
 class OutcomeRow(BaseModel):
     outcome: str = Field(
-        description="The finer outcome where known (`Upheld: fault and injustice`), else the "
-        "outcome as published.",
+        description="The finer outcome where the text tells it (`Upheld: fault and injustice`, "
+        "inferred), else the outcome as published.",
         examples=["Upheld: fault and injustice"],
     )
+    outcome_source: Provenance | None = Field(description=OUTCOME_SOURCE_DOC)
     broad_outcome: Outcome | None
     decisions: int
 
@@ -48,13 +55,18 @@ class RemedyRow(BaseModel):
     action: str = Field(examples=["Formal apology"])
     remedies: int
     decisions: int = Field(description="Decisions with at least one remedy of this type.")
-    amount_total: Decimal | None = Field(description="Sum of stated amounts (payments).")
+    amount_total: Decimal | None = Field(
+        description="Sum of the amounts stated, in pounds: remedies with no stated amount add "
+        "nothing (see amounts_stated)."
+    )
+    amounts_stated: int = Field(description="Remedies of this type whose amount is stated.")
 
 
 class ReportDecision(BaseModel):
     reference: str
     decided_on: date | None
     outcome: str | None
+    outcome_source: Provenance | None = Field(description=OUTCOME_SOURCE_DOC)
     broad_outcome: Outcome | None
     category: str | None
     subcategory: str | None
