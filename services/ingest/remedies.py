@@ -143,25 +143,70 @@ def _list_clauses(paragraphs: Iterable[str], default: RemedyCommitment) -> Itera
 
 
 def _extract(clauses: Iterable[_Clause], decided_on: date | None) -> list[RemedyItem]:
+    """Items of a summary or of the action sections, in order.
+
+    A later mention of a remedy already listed is the same remedy, not another, where it refers
+    back ("make the payment", "if the reassessment shows") or where a sentence only sets the time
+    of remedies already listed ("It will apologise and make the payment within one month", "The
+    Council will complete these actions within six weeks"): it gives the earlier items (still to
+    do, with no deadline yet) its deadline. Otherwise a second remedy of a type is its own
+    ("provide training ...; share the learning with staff").
+    """
     items: list[RemedyItem] = []
     context = ""  # text so far, to resolve "pay him £300"
     for clause in clauses:
-        items += _clause_items(clause, context, decided_on)
+        found = _clause_items(clause, context, decided_on)
+        timing = bool(found) and all(_repeats(item, items) for item, _ in found)
+        timing = timing and DEADLINE.search(clause.text) is not None
+        new = [item for item, back in found if not ((timing or back) and _repeats(item, items))]
+        for repeat in (item for item, _ in found if item not in new):
+            items = [_with_deadline(i, repeat) if _same(i, repeat) else i for i in items]
+        low = _lower(clause.text)
+        if not found and rt.ALL_ACTIONS.search(low) and (deadline := DEADLINE.search(clause.text)):
+            stated = _dated(deadline.group(0), decided_on)
+            items = [_with_deadline(i, stated) if i.to_do else i for i in items]
+        items += new
         context += " " + clause.text
     return items
 
 
-def _clause_items(clause: _Clause, context: str, decided_on: date | None) -> list[RemedyItem]:
+def _repeats(item: RemedyItem, earlier: list[RemedyItem]) -> bool:
+    return item.amount is None and any(_same(e, item) for e in earlier)
+
+
+def _same(earlier: RemedyItem, item: RemedyItem) -> bool:
+    return earlier.type is item.type and earlier.already_done == item.already_done
+
+
+def _with_deadline(item: RemedyItem, source: RemedyItem) -> RemedyItem:
+    """`item` with the deadline `source` states, where it has none of its own."""
+    if item.deadline_text is not None or source.deadline_text is None or not item.to_do:
+        return item
+    return replace(item, deadline_text=source.deadline_text, due_on=source.due_on)
+
+
+def _dated(deadline: str, decided_on: date | None) -> RemedyItem:
+    due = due_date(decided_on, deadline) if decided_on else None
+    return RemedyItem(RemedyType.OTHER, "", deadline_text=deadline, due_on=due)
+
+
+def _clause_items(
+    clause: _Clause, context: str, decided_on: date | None
+) -> list[tuple[RemedyItem, bool]]:
+    """Each remedy of one sentence, and whether its mention refers back ("the payment")."""
     text, low = clause.text, _lower(clause.text)
     if rt.BOILERPLATE.search(low) or (clause.from_summary and not rt.CUE.search(low)):
         return []
+    # what a remedy is for, or what an explanation will say, states no remedy of its own:
+    # "apologise for the delay in issuing her son's EHC plan", "explain how it will arrange ..."
+    low = rt.mask_asides(low)
     hits = _hits(low)
     deadlines = [(m.start(), m.group(0)) for m in DEADLINE.finditer(text)]
     cues = rt.commitment_cues(low)
-    items: list[RemedyItem] = []
+    items: list[tuple[RemedyItem, bool]] = []
     last_payee: str | None = None
     for index, hit in enumerate(hits):
-        deadline = _deadline_for(hit, hits, deadlines) or clause.inherited_deadline
+        deadline = _deadline_for(hit, hits, deadlines, low) or clause.inherited_deadline
         # the hit's own clause ends where the next cue or remedy begins: "offered to waive the
         # charges and has also offered Mr C symbolic remedies" names no one for the waiver
         ends = [start for start, _, _ in cues if start > hit.start]
@@ -175,15 +220,19 @@ def _clause_items(clause: _Clause, context: str, decided_on: date | None) -> lis
             last_payee = payee or last_payee
             each = hit.amount is not None and re.match(r"\s*each\b", text[hit.end :])
             payees = list(rt.split_people(payee)) if payee and each else [payee]
+        commitment = _commitment(low, hit, cues, clause)
+        if commitment is RemedyCommitment.ALREADY_DONE:
+            deadline = None  # deadlines run from the decision: nothing done before it has one
         item = RemedyItem(
             type=hit.type,
             sentence=text,
             amount=hit.amount,
             deadline_text=deadline,
             due_on=due_date(decided_on, deadline) if decided_on and deadline else None,
-            commitment=_commitment(low, hit, cues, clause),
+            commitment=commitment,
         )
-        items += [replace(item, payee=payee) for payee in payees]
+        back = rt.REFERS_BACK.search(low, max(0, hit.start - 12), hit.start) is not None
+        items += [(replace(item, payee=payee), back) for payee in payees]
     return items
 
 
@@ -242,6 +291,8 @@ def _money_kind(low: str, pos: int) -> RemedyType | None:
     "pay Mrs X £200" is a payment, "waive £6179" a refund, "the overpayment amount of £3266"
     neither; "write off the debt of £1,200" a refund, "pay £50 towards arrears of £900" pays £50.
     """
+    if rt.REDUCED_BY.search(low, 0, pos):  # "reduce the amount Mr M owes by £4,200"
+        return RemedyType.REFUND_OR_WAIVE
     start = _start_of(low, pos, re.compile(r"[;,]\s"))
     pay, refund, other = (_last(t, low, start, pos) for t in _TRIGGERS)
     if max(pay, refund, other) < 0:  # nothing in this part of the sentence: look further back
@@ -271,8 +322,9 @@ def _affirmed(low: str, masked: str, pos: int) -> bool:
     """Not negated within its clause, and not something the complainant asked for."""
     if rt.NEGATOR.search(masked, _start_of(low, pos, rt.CLAUSE_BREAK), pos):
         return False
-    complaint = _last(rt.COMPLAINT, low, 0, pos)
-    return complaint < 0 or rt.CUE.search(low, complaint + 1, pos) is not None
+    # a list item opening with the verb is an instruction: "ask the agency to remove ..."
+    complaint = _last(rt.COMPLAINT, low, 1, pos)
+    return complaint < 0 or rt.CUE_AFTER_COMPLAINT.search(low, complaint + 1, pos) is not None
 
 
 def _commitment(
@@ -298,11 +350,23 @@ def _commitment(
     return RemedyCommitment(kind)
 
 
-def _deadline_for(hit: _Hit, hits: list[_Hit], deadlines: list[tuple[int, str]]) -> str | None:
+def _deadline_for(
+    hit: _Hit, hits: list[_Hit], deadlines: list[tuple[int, str]], low: str
+) -> str | None:
     """One deadline covers the sentence; with several, each governs the actions it leads (if the
     sentence opens with one) or the actions before it ("apologise within four weeks and ...")."""
-    if len(deadlines) <= 1:
-        return deadlines[0][1] if deadlines else None
+    if not deadlines:
+        return None
+    if len(deadlines) == 1:
+        # Between actions, a deadline set off before ("has apologised and will, within one
+        # month, pay ...") governs those after it; one that follows an action ("find her
+        # accommodation within four weeks, pay her £750 ...") those before it. At the start or
+        # the end: the whole sentence.
+        ((at, deadline),) = deadlines
+        if not hits[0].start < at < hits[-1].start:
+            return deadline
+        fronted = re.search(r"(?:[,:]|\b(?:that|will|shall|should|must|to))\s*$", low[:at])
+        return deadline if (hit.start > at) == bool(fronted) else None
     if deadlines[0][0] < hits[0].start:
         return [d for pos, d in deadlines if pos < hit.start][-1]
     after = [d for pos, d in deadlines if pos > hit.start]
@@ -328,7 +392,7 @@ def _payee(text: str, hit: _Hit, context: str, clause_end: int) -> str | None:
 
 def _named_with(text: str, hit: _Hit, clause_end: int) -> str | None:
     """A refund goes back to the person named with it: "refund the £65 Ms K paid"."""
-    after = re.split(r"[;,]\s", text[hit.end : max(clause_end, hit.end)], maxsplit=1)[0]
+    after = re.split(r"[;,]\s", text[hit.start : max(clause_end, hit.end)], maxsplit=1)[0]
     if m := rt.PAYEE_RE.search(after):
         return m.group(0)
     return _resolve(text[: hit.start])

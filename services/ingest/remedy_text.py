@@ -52,7 +52,9 @@ TYPE_PATTERNS: dict[RemedyType, tuple[str, ...]] = {
         r"|invoices?|bills?|arrears|debt|outstanding)))",
         rf"\b(?:has|have|had)\s+(?:already\s+|now\s+|also\s+)?paid\s+{_PAYEE_OBJECT}",
         # "make a payment", "payment to Mr B"; not "direct payments", "FNC payments", "overpayment"
-        r"(?<!\bdirect )(?<!\bfnc )(?<!\bbenefit )(?<!\bcare )\bpayments?\b",
+        r"(?<!\bdirect )(?<!\bfnc )(?<!\bbenefit )(?<!\bcare )(?<!\bhousing )(?<!\blate )"
+        r"(?<!\brent )\bpayments?\b"
+        r"(?!\s+(?:plans?|arrangements?|charges?|holidays?|schedules?|terms))",
         r"\bfinancial\s+(?:remedy|redress|sum|award|recognition|payment)",
         r"\bsymbolic\s+(?:remed(?:y|ies)|sum|amount|award|payment)",
         r"\bgoodwill\s+(?:gesture|payment)",
@@ -61,6 +63,8 @@ TYPE_PATTERNS: dict[RemedyType, tuple[str, ...]] = {
     RemedyType.REFUND_OR_WAIVE: (
         r"\brefund(?:s|ed|ing)?\b",
         r"\breimburs\w*",
+        # "backdate her council tax reduction"
+        r"\bbackdat\w*",
         r"\brepa(?:y|ys|id|ying)\b",
         r"\bwaiv(?:e|es|ed|ing|er)\b",
         r"\bwrit(?:e|es|ing|ten)[- ]?offs?\b|\bwrote[- ]off\b",
@@ -78,18 +82,21 @@ TYPE_PATTERNS: dict[RemedyType, tuple[str, ...]] = {
         r"\btrain(?:s|ed|ing)?\b",
         # "remind its officers", "issue a reminder to the enforcement agent", "reminders"
         r"\bremind(?:s|ed|ing|ers?)?\b",
-        r"\b(?:guidance|briefing|brief)\s+(?:to|for)?\s*(?:its\s+|all\s+|relevant\s+)?"
-        r"(?:staff|officers|social\s+workers|employees|team)\b",
-        r"\b(?:share|shares|sharing|disseminat\w*)\b.{0,40}?\b(?:learning|lessons|findings|decision"
-        r"|statement)\b.{0,40}?\b(?:staff|officers|team|workers)\b",
+        # "issue guidance to its planning officers", "brief its duty team"
+        r"\b(?:guidance|briefing|brief|briefs|briefed)\s+(?:to|for)?\s*(?:its\s+|all\s+|relevant\s+|the\s+"
+        r"|their\s+)?(?:\w+\s+){0,2}?(?:staff|officers|social\s+workers|employees|teams?|workers)\b",
+        r"\b(?:shar(?:e|es|ed|ing)|disseminat\w*)\b.{0,40}?\b(?:learning|lessons|findings|decision"
+        r"|statement)\b.{0,60}?\b(?:staff|officers|teams?|workers|managers)\b",
     ),
     RemedyType.PROCEDURE_REVIEW: (
         # "review its procedures", "a review of the process", "review of the order", "review how"
-        rf"\breview(?:s|ed|ing)?\s+(?:of\s+)?(?:its\s+|the\s+|their\s+|our\s+|what\s+|whether\s+)?"
+        rf"\breview(?:s|ed|ing)?\s+(?!rights?\b|requests?\b)(?:of\s+)?(?:its\s+|the\s+|their\s+|our\s+"
+        r"|what\s+|whether\s+)?"
         rf"{_WORDS}{{0,3}}?"
         r"(?:procedures?|process(?:es)?|polic(?:y|ies)|practices?|guidance|arrangements|approach"
         r"|systems?|protocols?|order|contracts?|templates?|letters|forms?|website|leaflets?"
-        r"|criteria|scheme|terms|decision[- ]making)\b",
+        r"|criteria|scheme|terms|decision[- ]making|information|advice|signs|signage|plans"
+        r"|communications?)\b",
         r"\breview(?:s|ed|ing)?\s+(?:how|what\s+(?:happened|went\s+wrong)|(?:its|the)\s+handling)\b",
         # "improve its procedures", "service improvements"; not "could have been improved"
         r"\bimprov(?:e|es|ed|ing|ements?)\b",
@@ -100,12 +107,16 @@ TYPE_PATTERNS: dict[RemedyType, tuple[str, ...]] = {
         rf"{_WORDS}{{0,2}}?(?:polic(?:y|ies)|procedures?|process(?:es)?|practices?|guidance"
         r"|systems?)\b",
         r"\baction\s+plan\b",
+        # "carry out an audit of its open homelessness cases"
+        r"\baudit\w*\b",
         # "take action to address the faults with its service provision"
         r"\b(?:take|takes|taken|taking|took)\s+(?:appropriate\s+|further\s+)?(?:action|steps|measures)"
         r"\s+to\s+(?:address|prevent|improve|ensure|avoid|stop)\b",
         rf"\b(?:introduc|creat|develop|adopt|draw\w*\s+up|produc)\w*\s+{_WORDS}{{0,3}}?"
         r"(?:polic(?:y|ies)|procedures?|process(?:es)?|guidance|protocols?)\b",
-        rf"\b(?:update|amend|revise|change|rewrite)\w*\s+(?:its\s+|the\s+|their\s+)?{_WORDS}{{0,2}}?"
+        # "update its policy", "has revised its letters"; not "under the revised policy"
+        r"\b(?:updat|amend|revis|chang|rewrit)(?:e|es|ing|ed(?=\s+(?:its|the|their)\b))\s+"
+        rf"(?:its\s+|the\s+|their\s+)?{_WORDS}{{0,2}}?"
         r"(?:polic(?:y|ies)|procedures?|process(?:es)?|guidance|practices?|templates?|letters"
         r"|website|forms?|leaflets?)\b",
         # "carried out the recommendations of the Learning Review" (not the Ombudsman's own)
@@ -113,7 +124,12 @@ TYPE_PATTERNS: dict[RemedyType, tuple[str, ...]] = {
         r"(?:of|from|made\s+(?:by|in))\s+(?:the|its|an?)\s+(?!ombudsman)",
     ),
     RemedyType.REASSESSMENT: (
-        r"\bre-?assess\w*",
+        r"\bre-?assess(?:es|ing|ments?)?\b",
+        r"\b(?:has|have|had|been|was|were|already|since|and)\s+(?:\w+\s+)?re-?assessed\b",
+        r"\bre-?assessed\s+(?:him|her|them|mr|mrs|ms|miss|mx|the|his|their)\b",
+        # "a joint review of Ms Y's mother's care and support needs", "a fresh review of her needs"
+        r"\breview\s+of\s+(?:(?:his|her|their|[a-z]+\s+[a-z]'s|[a-z]+'s)\s+){1,3}(?:\w+\s+){0,3}?"
+        r"(?:care|needs|support|package)\b",
         # "offer Mrs X a parent carer's assessment", "complete a new needs assessment"
         r"\b(?:carry\s+out|carried\s+out|complete|undertake|offer|arrange|conduct|do)\w*\s+"
         rf"{_WORDS}{{0,5}}?assessments?\b",
@@ -127,18 +143,24 @@ TYPE_PATTERNS: dict[RemedyType, tuple[str, ...]] = {
         rf"\bissu\w*\s+{_WORDS}{{0,4}}?(?:permits?|badges?|plan|licen[cs]e)\b",
         # "arrange alternative accommodation"; not "arrange a Care Act assessment"
         rf"\barrang\w*\s+{_WORDS}{{0,3}}?(?:accommodation|care|support|provision|education"
-        r"|placement|transport|package|respite|tuition|therapy|services?|equipment)\b"
+        r"|placement|transport|package|respite|tuition|therapy|services?|equipment|living)\b"
         r"(?!\s+(?:act|assessment|needs))",
         # "ensure the provision in her son's EHC plan is in place"
         r"\b(?:provision|support|care\s+package|placement)\b.{0,40}?\bin\s+place\b",
         rf"\bprovid\w*\s+{_WORDS}{{0,3}}?(?:services?|support|care|education|provision|accommodation"
         r"|transport|tuition|equipment|respite|advocate|advocacy|therapy|short\s+breaks)\b",
-        rf"\bput\w*\s+{_WORDS}{{0,4}}?in\s+place\b",
+        rf"\bput\w*\s+{_WORDS}{{0,6}}?in\s+place\b",
         # "a period of monitoring on his recycling collections"
         r"\bmonitor\w*\s+(?:of|on)\s+(?:his|her|their|the)\b",
         rf"\bcollect\w*\s+{_WORDS}{{0,2}}?(?:bins?|waste|recycling|rubbish)\b",
-        r"\b(?:complete|carry\s+out|undertake|finish)\w*\s+(?:the\s+)?(?:outstanding\s+|necessary\s+"
-        r"|remedial\s+|agreed\s+)?(?:works?|repairs?|adaptations?)\b",
+        r"\b(?:complet\w*|carr(?:y|ies|ied|ying)\s+out|undert\w*|finish\w*)\s+(?:the\s+|any\s+|all\s+)?"
+        r"(?:outstanding\s+|necessary\s+|remedial\s+|agreed\s+)?(?:works?|repairs?|adaptations?)\b",
+        # "arrange for an occupational therapist to visit", "fund a place at the college"
+        r"\barrang\w*\s+for\s+(?:\w+\s+){1,4}?to\s+(?:visit|fit|install|provide|deliver)\b",
+        r"\bfund\w*\s+(?:\w+\s+){0,3}?(?:place|placement|provision|care|support|tuition|transport"
+        r"|package|course)\b",
+        r"\bfind\w*\s+(?:\w+\s+){0,4}?(?:accommodation|placement|school|property|home|provider)\b",
+        r"\bmove\s+to\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,3}?(?:property|home|accommodation|placement)\b",
         r"\b(?:deliver|install|supply|restore|reinstate|resume)\w*\b",
     ),
     RemedyType.EXPLANATION: (
@@ -148,21 +170,37 @@ TYPE_PATTERNS: dict[RemedyType, tuple[str, ...]] = {
         rf"\bexplain\w*\s+(?:to\s+)?{_PERSON_LOW}",
         rf"{_PERSON_LOW}\s+{_WORDS}{{0,2}}?explain\w*",
         rf"\b(?:provide|give|set\s+out|send)\w*\s+{_WORDS}{{0,4}}?reasons\b",
+        r"\b(?:with|setting\s+out|giving|explaining)\s+(?:its|the|their|full|clear)\s+(?:\w+\s+)?"
+        r"reasons\b",
     ),
     RemedyType.REVIEW_DECISION: (
         r"\bre-?consider\w*",
         r"\bre-?determin\w*",
         r"\b(?:review|revisit|re-?take|re-?make)\w*\s+(?:of\s+)?(?:its|the|his|her|their|this|that)"
         r"\s+decision\b(?![- ]making)",
-        r"\b(?:fresh|new)\s+(?:appeal|review|decision|hearing|panel)\b",
+        # "a fresh appeal"; "a fresh review of her needs" is a reassessment
+        r"\b(?:fresh|new)\s+(?:appeal|review(?!\s+of\s+(?:his|her|their)\b)|decision|hearing|panel)\b",
+        # "accept a late review request", "consider her appeal"
+        r"\b(?:accept|consider|hear|arrange|hold)\w*\s+(?:a|an|the|her|his|their)\s+"
+        r"(?:late\s+|new\s+|fresh\s+|further\s+)?(?:review|appeal)\b",
+        # "look at her report again"
+        r"\blook\w*\s+(?:at\s+)?(?:\w+\s+){1,4}?again\b",
         r"\breview\s+(?:the|his|her|their|mr\s+\w+'s|mrs\s+\w+'s|ms\s+\w+'s|miss\s+\w+'s)\s+"
         rf"{_WORDS}{{0,2}}?(?:application|banding|band|charges?|penalty|pcn|refusal|eligibility"
-        r"|request|claim|priority)\b",
+        r"|request|claim|priority|case)\b",
     ),
     RemedyType.OTHER: (
         # "update its records", "write to other families who may have been affected"
-        rf"\b(?:update|correct|amend|remove)\w*\s+{_WORDS}{{0,4}}?(?:records?|file|case\s+notes)\b",
-        r"\b(?:write\s+to|inform|contact|notify)\s+(?:other|all|any)\s+",
+        rf"\b(?:update|correct|amend|remove)\w*\s+{_WORDS}{{0,4}}?(?:records?|file|case\s+notes|default"
+        r"|markers?|flags?|entr(?:y|ies)|statements?|information)\b",
+        # "record Mrs B's communication needs on its systems"
+        rf"\brecord\w*\s+{_WORDS}{{0,5}}?on\s+(?:its|their|the)\s+(?:systems?|records?|files?)\b",
+        r"\b(?:writ(?:e|es|ten|ing)\s+to|wrote\s+to|inform|contact|notify)\s+(?:other|all|any)\s+",
+        # "pass his request to the Valuation Office Agency"
+        r"\b(?:pass|forward)\w*\s+(?:his|her|their|the)\s+(?:\w+\s+){0,2}?(?:request|application"
+        r"|claim|complaint|case|details)\s+to\b",
+        # "has returned the belongings it found"
+        r"\breturn\w*\s+(?:\w+\s+){0,3}?(?:belongings|possessions|items|documents|property)\b",
         r"\bidentify\s+(?:any\s+)?(?:other|others)\b",
         r"\bmeet\s+with\s+(?:mr|mrs|ms|miss|mx|the\s+complainant)\b",
     ),
@@ -182,6 +220,14 @@ CUE = re.compile(
     r"|carried|made|provided|issued|refunded|reimbursed|waived|written|wrote|cancelled|reviewed"
     r"|changed|updated|introduced|reminded|trained|completed|implemented|amended|resolved"
     r"|reconsidered|explained|given|produced|put|sent)\b"
+    r"|(?<!to )\b(?:apologi[sz]ed|refunded|reimbursed|waived)\b"
+)
+# After a complaint verb, only the body's own commitment makes a remedy: "Mrs X says the Council
+# should apologise" or "asked us to recommend a payment" report what she wants.
+CUE_AFTER_COMPLAINT = re.compile(
+    r"\b(?:agree\w*|will|shall|accept\w*|offer\w*|undertak\w*|(?:we|i)\s+(?:have\s+)?recommend\w*)\b"
+    rf"|\b(?:has|have|had)\s+{_WORDS}{{0,2}}?(?:apologi[sz]ed|paid|refunded|waived|reassessed"
+    r"|arranged|provided|cancelled|reimbursed)\b"
 )
 # "Mr X complained the Council failed to pay him": what the complainant wants is not a remedy.
 COMPLAINT = re.compile(
@@ -196,7 +242,8 @@ NEGATOR = re.compile(
 )
 # Negative words that are not negations of the remedy ("agreed not to pursue the debt").
 NOT_NEGATING = re.compile(
-    r"\b(?:no|not)\s+later\s+than\b|\bnot\s+only\b|\bno\s+longer\s+(?:to\s+)?(?:seek|pursue|recover"
+    r"\b(?:no|not)\s+later\s+than\b|\bnot\s+only\b"
+    r"|\bno\s+longer\s+(?:to\s+)?(?:seek|pursue|recover"
     r"|collect|enforce)\b|\bnot\s+(?:to\s+)?(?:seek|pursue|recover|collect|enforce)\b"
     r"|\bwithout\s+(?:further\s+|any\s+)?delay\b"
 )
@@ -204,6 +251,8 @@ NOT_NEGATING = re.compile(
 # than apologising" -> the apology stands.
 CLAUSE_BREAK = re.compile(
     r"[;,:]\s|\s-\s|\b(?:but|however|although|though|whereas|because|since|as|so|which|while)\b"
+    r"|\s+and\s+(?:to\s+)?(?=(?:write|pay|apologi|remind|review|refund|waive|reassess|reconsider"
+    r"|provide|arrange|explain|issue|update|share|give|send|tell)\w*\b)"
 )
 # --- Commitment: done, agreed, recommended or offered, from the verb that governs a remedy ------
 # Each remedy takes the commitment of the nearest cue before it in its sentence ("has apologised
@@ -220,7 +269,7 @@ _DONE_PARTICIPLES = (
     r"|reviewed|changed|updated|reminded|trained|issued|arranged|completed|carried|taken|made"
     r"|provided|written|explained|reconsidered|put|sent|introduced|implemented|amended|given"
     r"|remedied|resolved|credited|backdated|corrected|installed|delivered|restored|reinstated"
-    r"|shared|briefed|revised|produced|appointed|offered\s+and\s+paid)"
+    r"|shared|briefed|revised|produced|appointed|returned|found|set\s+out|offered\s+and\s+paid)"
 )
 # In the passive only remedies themselves count: "£200 has been paid", not "the time and trouble
 # she has been put to" or "the distress he has been caused".
@@ -237,11 +286,11 @@ COMMITMENT_CUE = re.compile(
     rf"|(?P<already_done>{_NOT_COUNTERFACTUAL}\b(?:has|have|had)\s+{_ADVERBS}{_DONE_PARTICIPLES}\b"
     rf"|\b(?:has|have|had)\s+{_ADVERBS}been\s+{_ADVERBS}{_DONE_PASSIVE}\b"
     rf"|\b(?:was|were)\s+{_ADVERBS}(?:refunded|waived|reimbursed|written\s+off|cancelled)\b"
-    r"|\balready\s+(?:\w+ed|paid|made|taken|put|given|sent|written)\b"
+    r"|\balready\s+(?!offered\b)(?:\w+ed|paid|made|taken|put|given|sent|written|set\s+out)\b"
     r"|(?<!be )\bremedied\b"
     r"|(?<!to )(?<!will )(?<!should )(?<!shall )"
     r"\b(?:apologi[sz]ed|refunded|reimbursed|reassessed)\b)"
-    r"|(?P<offered>\boffered\b|\b(?:its|an|the|this|that|their|a|his|her)\s+(?:\w+\s+){0,2}?"
+    r"|(?P<offered>\boffered\b|\b(?:its|an|the|this|that|their|a|his|her)\s+(?:[\w']+\s+){0,2}?"
     r"offers?\s+(?:of|to)\b|\boffer\s+(?:it|they|he|she)\s+made\b)"
     r"|(?P<recommended>\bshould(?!\s+have)\b|\bmust(?!\s+have)\b|\brecommend\w*\b"
     r"|\bwe\s+(?:ask|asked|invite|invited)\s+(?:the\s+)?(?:council|provider|care\s+provider"
@@ -277,6 +326,52 @@ def commitment_cues(low: str) -> list[tuple[int, int, str]]:
     return cues
 
 
+# A sentence that sets a deadline for what was listed: "It will complete these actions within
+# six weeks", "It will do this within one month".
+ALL_ACTIONS = re.compile(
+    r"\b(?:these|the\s+above|all\s+(?:of\s+)?(?:these|the|this)|the|this|those)\s+(?:agreed\s+)?"
+    r"(?:actions?|remed(?:y|ies)|recommendations?|steps)\b|\bdo\s+(?:this|so|these|it)\b"
+)
+# Asides inside a remedy that state no remedy of their own, up to the next clause: what a remedy
+# is for ("for the delay in issuing her plan", "for the distress caused by the delay in
+# providing accommodation", "for failing to explain") and what an explanation will say
+# ("explain how it will arrange tuition").
+# " and " before a new remedy or a new subject ends an aside or a negation's reach.
+_AND_NEXT = (
+    r"\s+and\s+(?:to\s+)?(?:(?:pay|apologi|remind|review|train|refund|waive|reassess|reconsider"
+    r"|provide|arrange|explain|make|write|issue|update|complete|ensure|consider|share|carry|take"
+    r"|offer|give|send|tell|hold|brief|correct|remove|record)\w*|has|have|had|will|shall|should"
+    r"|must|also|agreed|it|they|we|the\s+(?:council|care\s+provider|provider|trust|organisation))\b"
+)
+ASIDE = re.compile(
+    r"\bfor\s+(?:the\s+|its\s+|his\s+|her\s+|their\s+|any\s+|all\s+)?(?:avoidable\s+)?"
+    r"(?:delays?|failures?|failings?|faults?|failing|not\b|lack|errors?|mistakes?|poor|distress"
+    r"|frustration|uncertainty|inconvenience|impact|anxiety|upset|worry|time\s+and\s+trouble"
+    r"|injustice|confusion)"
+    rf"[^;:,]*?(?=[;:,]|\s+(?:but|which|so|while)\s|{_AND_NEXT}|$)"
+    # what staff are reminded of: "remind officers of the duty to arrange alternative provision"
+    r"|\b(?:of|about|on)\s+(?:the|its|their)\s+(?:duty|need|importance|requirement|obligation"
+    rf"|policies|procedures?)\b[^;:,]*?(?=[;:,]|{_AND_NEXT}|$)"
+    r"|\bexplain\w*\s+(?:to\s+\w+(?:\s+[a-z])?\s+)?(?P<what>(?:how|why|what|whether|when)\b[^;:,]*?)"
+    r"(?=[;:,]|\s+and\s+|$)"
+)
+
+
+def mask_asides(low: str) -> str:
+    """`low` with each aside blanked, position for position (the explanation itself stays)."""
+
+    def blank(m: re.Match[str]) -> str:
+        start = m.start("what") if m.group("what") is not None else m.start()
+        kept = low[m.start() : start]
+        return kept + " " * (m.end() - start)
+
+    return ASIDE.sub(blank, low)
+
+
+# A mention that refers back to a remedy already stated: "make the payment", "the reassessment"
+REFERS_BACK = re.compile(r"\b(?:the|this|that|these|those|such)\s+$")
+# "reduce the amount Mr M owes by £4,200": the sum comes off what is owed
+REDUCED_BY = re.compile(r"\b(?:reduc\w*|lower\w*)\b[^.;]{0,80}?\bby\s+$")
 # Whole sentences that mention remedies without stating one.
 BOILERPLATE = re.compile(
     r"^(?:we|the\s+ombudsman)\s+publish\w*\s+guidance"
