@@ -31,6 +31,8 @@ from lgsco.ingest.sources.base import Section
 from lgsco.shared.domain import RemedyCommitment, RemedyType
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "remedy_clauses.jsonl"
+# A second set written later for tuning only, so every case in it is `tune`.
+TUNE_ONLY = DATA.with_name("remedy_clauses_tune2.jsonl")
 Split = Literal["tune", "holdout"]
 HEADINGS = {"agreed_action": "Agreed action", "recommended_action": "Recommended action"}
 MONEY = frozenset({RemedyType.FINANCIAL_PAYMENT, RemedyType.REFUND_OR_WAIVE})
@@ -66,6 +68,9 @@ def load_clauses(split: Split) -> list[ClauseCase]:
     for line in DATA.read_text(encoding="utf-8").splitlines():
         if line.strip() and split_of((row := json.loads(line))["id"]) == split:
             cases.append(_case(row))
+    if split == "tune" and TUNE_ONLY.is_file():
+        lines = TUNE_ONLY.read_text(encoding="utf-8").splitlines()
+        cases += [_case(json.loads(line)) for line in lines if line.strip()]
     return cases
 
 

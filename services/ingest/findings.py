@@ -202,15 +202,13 @@ def _first_reason(low: str) -> Finding | None:
 
 
 def _further_remedy(items: Sequence[RemedyItem], low: str, *, personal_only: bool = False) -> bool:
-    """A remedy still to come (agreed or recommended), beyond what was already done.
+    """A remedy still to come (agreed or recommended), beyond what was done or merely offered.
 
     `personal_only` leaves out changes to how the body works (training, procedures): those are
     agreed even where the fault caused nobody an injustice.
     """
     pending = [
-        item
-        for item in items
-        if not item.already_done and not (personal_only and item.type in _SYSTEMIC)
+        item for item in items if item.to_do and not (personal_only and item.type in _SYSTEMIC)
     ]
     return bool(pending) or (not personal_only and _REMEDY_AGREED.search(low) is not None)
 

@@ -192,6 +192,53 @@ class ComplianceRow(BaseModel):
 
 
 class ComplianceReport(BaseModel):
+    """Per organisation: what was owed after its decisions and what became of it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "filters": {
+                        "organisation": ["Kent County Council"],
+                        "financial_year": "2023-24",
+                    },
+                    "organisations": [
+                        {
+                            "organisation": "Kent County Council",
+                            "remedies": 30,
+                            "remedied_before_decision": 5,
+                            "offered": 1,
+                            "not_required": 0,
+                            "recommended": 4,
+                            "status_recorded": 9,
+                            "with_deadline": {
+                                "total": 11,
+                                "completed_on_time": 6,
+                                "completed_late": 1,
+                                "completed_date_unknown": 0,
+                                "overdue": 1,
+                                "not_yet_due": 3,
+                            },
+                            "without_deadline": {"total": 13, "completed": 2, "not_completed": 11},
+                            "completion_rate": {
+                                "value": 0.875,
+                                "numerator": 7,
+                                "denominator": 8,
+                                "reason": None,
+                            },
+                            "on_time_rate": {
+                                "value": 0.75,
+                                "numerator": 6,
+                                "denominator": 8,
+                                "reason": None,
+                            },
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     filters: dict[str, Any]
     organisations: list[ComplianceRow]
 
