@@ -162,12 +162,27 @@ def _extract(clauses: Iterable[_Clause], decided_on: date | None) -> list[Remedy
         for repeat in (item for item, _ in found if item not in new):
             items = [_with_deadline(i, repeat) if _same(i, repeat) else i for i in items]
         low = _lower(clause.text)
+        if not found:
+            items = _accepted(low, items)
         if not found and rt.ALL_ACTIONS.search(low) and (deadline := DEADLINE.search(clause.text)):
             stated = _dated(deadline.group(0), decided_on)
             items = [_with_deadline(i, stated) if i.to_do else i for i in items]
         items += new
         context += " " + clause.text
     return items
+
+
+def _accepted(low: str, items: list[RemedyItem]) -> list[RemedyItem]:
+    """Earlier recommendations (or offers) become agreed once a sentence says they were accepted."""
+    turned = []
+    if rt.ACCEPTS_RECOMMENDATIONS.search(low):
+        turned.append(RemedyCommitment.RECOMMENDED)
+    if rt.ACCEPTS_OFFER.search(low):
+        turned.append(RemedyCommitment.OFFERED)
+    return [
+        replace(i, commitment=RemedyCommitment.AGREED) if i.commitment in turned else i
+        for i in items
+    ]
 
 
 def _repeats(item: RemedyItem, earlier: list[RemedyItem]) -> bool:
@@ -232,7 +247,15 @@ def _clause_items(
             commitment=commitment,
         )
         back = rt.REFERS_BACK.search(low, max(0, hit.start - 12), hit.start) is not None
-        items += [(replace(item, payee=payee), back) for payee in payees]
+        items += [
+            (replace(item, payee=payee), back)
+            for payee in payees
+            if not any(  # "Mr L paid £340 ... will refund him £340": one refund
+                i.amount is not None
+                and (i.type, i.amount, i.payee) == (hit.type, hit.amount, payee)
+                for i, _ in items
+            )
+        ]
     return items
 
 
@@ -266,11 +289,25 @@ def _type_hits(low: str, masked: str) -> list[_Hit]:
     """The first affirmed mention of each remedy type (money comes from _money_hits)."""
     hits: list[_Hit] = []
     for kind, patterns in rt.COMPILED.items():
-        found = [m for p in patterns for m in p.finditer(low) if _affirmed(low, masked, m.start())]
+        found = [
+            m
+            for p in patterns
+            for m in p.finditer(low)
+            if _affirmed(low, masked, m.start()) and not _done_by_a_person(low, m.start())
+        ]
         if found:
             first = min(found, key=lambda m: m.start())
             hits.append(_Hit(first.start(), first.end(), kind))
     return hits
+
+
+def _done_by_a_person(low: str, pos: int) -> bool:
+    """ "Mr Y has paid £900 in charges": what the complainant did is no remedy."""
+    if rt.PERSON_DID.search(low, max(0, pos - 40), pos) is None:
+        return False
+    return rt.PERSON_DID_AUX.search(low, max(0, pos - 40), pos) is not None or bool(
+        rt.PAST.match(low, pos)
+    )
 
 
 def _money_hits(low: str, masked: str) -> list[_Hit]:
@@ -293,6 +330,8 @@ def _money_kind(low: str, pos: int) -> RemedyType | None:
     """
     if rt.REDUCED_BY.search(low, 0, pos):  # "reduce the amount Mr M owes by £4,200"
         return RemedyType.REFUND_OR_WAIVE
+    if rt.PERSON_PAID.search(low, 0, pos):  # "Mrs X paid £250 ...": hers to get back, if anything
+        return RemedyType.REFUND_OR_WAIVE if rt.REFUND_TRIGGER.search(low) else None
     start = _start_of(low, pos, re.compile(r"[;,]\s"))
     pay, refund, other = (_last(t, low, start, pos) for t in _TRIGGERS)
     if max(pay, refund, other) < 0:  # nothing in this part of the sentence: look further back

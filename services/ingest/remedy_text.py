@@ -12,7 +12,7 @@ import re
 
 from lgsco.shared.domain import RemedyType
 
-_WORDS = r"(?:[\w'-]+\s+)"  # one word and its space, for "up to n words" gaps
+_WORDS = r"(?:[\w'’:/-]+,?\s+)"  # one word and its space, for "up to n words" gaps
 
 # --- Normalising and splitting ---------------------------------------------------------------
 
@@ -48,8 +48,9 @@ TYPE_PATTERNS: dict[RemedyType, tuple[str, ...]] = {
     ),
     RemedyType.FINANCIAL_PAYMENT: (
         # "pay Mrs X £200", "pay a financial remedy"; not "pay for his care", "pay the fees"
-        r"\bpay(?:s|ing)?\b(?!\s+(?:for|back|more|less|towards|attention|the\s+(?:fees?|charges?"
-        r"|invoices?|bills?|arrears|debt|outstanding)))",
+        # nor "who pays any top-up" or "pay-and-display"
+        r"(?<!who )\bpay(?:s|ing)?\b(?!-|\s+(?:for|back|more|less|towards|attention|the\s+"
+        r"(?:fees?|charges?|invoices?|bills?|arrears|debt|outstanding)))",
         rf"\b(?:has|have|had)\s+(?:already\s+|now\s+|also\s+)?paid\s+{_PAYEE_OBJECT}",
         # "make a payment", "payment to Mr B"; not "direct payments", "FNC payments", "overpayment"
         r"(?<!\bdirect )(?<!\bfnc )(?<!\bbenefit )(?<!\bcare )(?<!\bhousing )(?<!\blate )"
@@ -96,8 +97,8 @@ TYPE_PATTERNS: dict[RemedyType, tuple[str, ...]] = {
         r"(?:procedures?|process(?:es)?|polic(?:y|ies)|practices?|guidance|arrangements|approach"
         r"|systems?|protocols?|order|contracts?|templates?|letters|forms?|website|leaflets?"
         r"|criteria|scheme|terms|decision[- ]making|information|advice|signs|signage|plans"
-        r"|communications?)\b",
-        r"\breview(?:s|ed|ing)?\s+(?:how|what\s+(?:happened|went\s+wrong)|(?:its|the)\s+handling)\b",
+        r"|communications?|paperwork|staffing|settings)\b",
+        r"\breview(?:s|ed|ing)?\s+(?:how|why|what\s+(?:happened|went\s+wrong)|(?:its|the)\s+handling)\b",
         # "improve its procedures", "service improvements"; not "could have been improved"
         r"\bimprov(?:e|es|ed|ing|ements?)\b",
         r"\b(?:prevent|avoid|stop)\w*\b.{0,60}?\b(?:recurr\w*|reoccurr\w*|repeat\w*|again|similar"
@@ -113,12 +114,18 @@ TYPE_PATTERNS: dict[RemedyType, tuple[str, ...]] = {
         r"\b(?:take|takes|taken|taking|took)\s+(?:appropriate\s+|further\s+)?(?:action|steps|measures)"
         r"\s+to\s+(?:address|prevent|improve|ensure|avoid|stop)\b",
         rf"\b(?:introduc|creat|develop|adopt|draw\w*\s+up|produc)\w*\s+{_WORDS}{{0,3}}?"
-        r"(?:polic(?:y|ies)|procedures?|process(?:es)?|guidance|protocols?)\b",
+        r"(?:polic(?:y|ies)|procedures?|process(?:es)?|guidance|protocols?|monitoring|checks?"
+        r"|systems?)\b",
         # "update its policy", "has revised its letters"; not "under the revised policy"
-        r"\b(?:updat|amend|revis|chang|rewrit)(?:e|es|ing|ed(?=\s+(?:its|the|their)\b))\s+"
-        rf"(?:its\s+|the\s+|their\s+)?{_WORDS}{{0,2}}?"
+        r"\b(?:(?:update|amend|revise|change|rewrite|correct)s?|updating|amending|revising|changing"
+        r"|rewriting|correcting|(?:updated|amended|revised|changed|rewritten|corrected)"
+        r"(?=\s+(?:its|the|their)\b))\s+"
+        rf"(?:its\s+|the\s+|their\s+)?{_WORDS}{{0,4}}?"
         r"(?:polic(?:y|ies)|procedures?|process(?:es)?|guidance|practices?|templates?|letters"
-        r"|website|forms?|leaflets?)\b",
+        r"|website|forms?|leaflets?|pages|paperwork|settings|systems?|information|advice"
+        r"|arrangements)\b",
+        # "tell us what action it will take to ensure ..."
+        r"\btell\w*\s+us\s+(?:what|how)\b",
         # "carried out the recommendations of the Learning Review" (not the Ombudsman's own)
         r"\b(?:implement\w*|carr(?:y|ied|ying)\s+out)\s+(?:all\s+)?(?:the\s+)?recommendations\s+"
         r"(?:of|from|made\s+(?:by|in))\s+(?:the|its|an?)\s+(?!ombudsman)",
@@ -131,24 +138,37 @@ TYPE_PATTERNS: dict[RemedyType, tuple[str, ...]] = {
         r"\breview\s+of\s+(?:(?:his|her|their|[a-z]+\s+[a-z]'s|[a-z]+'s)\s+){1,3}(?:\w+\s+){0,3}?"
         r"(?:care|needs|support|package)\b",
         # "offer Mrs X a parent carer's assessment", "complete a new needs assessment"
-        r"\b(?:carry\s+out|carried\s+out|complete|undertake|offer|arrange|conduct|do)\w*\s+"
+        r"\b(?:carr(?:y|ies|ied|ying)\s+out|complete|undertake|offer|arrange|conduct|do|re-?run"
+        r"|re-?do)\w*\s+"
         rf"{_WORDS}{{0,5}}?assessments?\b",
         # "assess her correct council tax reduction", "an occupational therapist to assess her"
         r"\bassess\s+(?:her|him|them|his|their|mr|mrs|ms|miss|mx|the\s+complainant)\b",
-        r"\breview\s+(?:his|her|their|mr\s+\w+'s|mrs\s+\w+'s|ms\s+\w+'s|miss\s+\w+'s)\s+"
+        r"\breview(?:s|ed|ing)?\s+(?:his|her|their|mr\s+\w+'s|mrs\s+\w+'s|ms\s+\w+'s|miss\s+\w+'s)\s+"
         rf"{_WORDS}{{0,2}}?(?:care|needs|support|package|ehc\s+plan|plan|budget|circumstances)\b",
     ),
     RemedyType.PROVIDE_SERVICE: (
         # "issue a permit", "issue Y's EHC Plan"
-        rf"\bissu\w*\s+{_WORDS}{{0,4}}?(?:permits?|badges?|plan|licen[cs]e)\b",
-        # "arrange alternative accommodation"; not "arrange a Care Act assessment"
-        rf"\barrang\w*\s+{_WORDS}{{0,3}}?(?:accommodation|care|support|provision|education"
-        r"|placement|transport|package|respite|tuition|therapy|services?|equipment|living)\b"
+        # not "notices issued while his permit was valid", "issue guidance to its badge team"
+        r"\bissu\w*\s+(?!(?:while|when|by|to|in|on|for|before|after|guidance|a\s+reminder)\b)"
+        rf"{_WORDS}{{0,4}}?(?:permits?|badges?|plan|licen[cs]e)\b",
+        # "arrange alternative accommodation", "secure suitable temporary accommodation"; not
+        # "arrange a Care Act assessment"
+        rf"\b(?:arrang|secur|sourc)\w*\s+{_WORDS}{{0,3}}?(?:accommodation|care|support|provision"
+        r"|education|placement|transport|package|respite|tuition|therapy|services?|equipment"
+        r"|living|storage|taxi)\b"
         r"(?!\s+(?:act|assessment|needs))",
         # "ensure the provision in her son's EHC plan is in place"
         r"\b(?:provision|support|care\s+package|placement)\b.{0,40}?\bin\s+place\b",
-        rf"\bprovid\w*\s+{_WORDS}{{0,3}}?(?:services?|support|care|education|provision|accommodation"
-        r"|transport|tuition|equipment|respite|advocate|advocacy|therapy|short\s+breaks)\b",
+        rf"\bprovid\w*\s+{_WORDS}{{0,5}}?(?:services?|support|care|education|provision|accommodation"
+        r"|transport|tuition|equipment|respite|advocate|advocacy|therapy|short\s+breaks|chair"
+        r"|wheelchair|hoist|bed|aids?|adaptations?|tutor)\b",
+        # "repair the driveway", "has repaired the street light", "fitted the grab rails"
+        r"\b(?:repair(?:s|ed|ing)?|fit|fits|fitted|install\w*|adapt(?:s|ed|ing)?)\s+(?:the|his|her|their"
+        r"|its|a|an|any)\b",
+        r"\bappoint\w*\s+(?:an?\s+)?(?:\w+\s+){0,2}?(?:adviser|advisor|advocate|social\s+worker"
+        r"|key\s+worker|case\s+worker|worker|tutor|carer)\b",
+        r"\bincreas\w*\s+(?:[\w']+\s+){0,3}?(?:support|care|hours|package|provision)\b",
+        r"\b(?:remov|clear)\w*\s+(?:the\s+)?(?:\w+\s+){0,2}?(?:waste|rubbish|fly-?tipp\w*|litter)\b",
         rf"\bput\w*\s+{_WORDS}{{0,6}}?in\s+place\b",
         # "a period of monitoring on his recycling collections"
         r"\bmonitor\w*\s+(?:of|on)\s+(?:his|her|their|the)\b",
@@ -157,10 +177,11 @@ TYPE_PATTERNS: dict[RemedyType, tuple[str, ...]] = {
         r"(?:outstanding\s+|necessary\s+|remedial\s+|agreed\s+)?(?:works?|repairs?|adaptations?)\b",
         # "arrange for an occupational therapist to visit", "fund a place at the college"
         r"\barrang\w*\s+for\s+(?:\w+\s+){1,4}?to\s+(?:visit|fit|install|provide|deliver)\b",
-        r"\bfund\w*\s+(?:\w+\s+){0,3}?(?:place|placement|provision|care|support|tuition|transport"
-        r"|package|course)\b",
+        r"\bfund\w*\s+(?:[\w']+\s+){0,3}?(?:place|placement|provision|care|support|tuition|transport"
+        r"|package|course|tutor|carer|taxi|therapy|respite)\b",
         r"\bfind\w*\s+(?:\w+\s+){0,4}?(?:accommodation|placement|school|property|home|provider)\b",
-        r"\bmove\s+to\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,3}?(?:property|home|accommodation|placement)\b",
+        r"\bmove\s+(?:[\w']+\s+){0,5}?to\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,3}?(?:property|home"
+        r"|accommodation|placement)\b",
         r"\b(?:deliver|install|supply|restore|reinstate|resume)\w*\b",
     ),
     RemedyType.EXPLANATION: (
@@ -168,6 +189,13 @@ TYPE_PATTERNS: dict[RemedyType, tuple[str, ...]] = {
         # explanation is given to someone: not "we explain the action", "they explain how fees"
         r"\bexplanation\b",
         rf"\bexplain\w*\s+(?:to\s+)?{_PERSON_LOW}",
+        # "explain its decision in writing", "explain the outcome of the reassessment to Mr N"
+        r"(?<!we )(?<!they )(?<!i )\bexplain(?:s|ed|ing)?\s+"
+        r"(?:the|its|his|her|their|in\s+writing)\b",
+        # "tell Mrs E what it decides and why"; not "tell us what action it will take"
+        r"\btell\w*\s+(?!us\b|the\s+ombudsman\b|me\b)(?:[\w']+\s+){1,6}?(?:what|why|how)\b",
+        r"\b(?:give|provide|send)\w*\s+(?:[\w']+\s+){0,3}?(?:an?\s+)?(?:full\s+)?account\s+of\b",
+        r"\b(?:and|with)\s+(?:the|its)\s+reasons\b",
         rf"{_PERSON_LOW}\s+{_WORDS}{{0,2}}?explain\w*",
         rf"\b(?:provide|give|set\s+out|send)\w*\s+{_WORDS}{{0,4}}?reasons\b",
         r"\b(?:with|setting\s+out|giving|explaining)\s+(?:its|the|their|full|clear)\s+(?:\w+\s+)?"
@@ -179,28 +207,52 @@ TYPE_PATTERNS: dict[RemedyType, tuple[str, ...]] = {
         r"\b(?:review|revisit|re-?take|re-?make)\w*\s+(?:of\s+)?(?:its|the|his|her|their|this|that)"
         r"\s+decision\b(?![- ]making)",
         # "a fresh appeal"; "a fresh review of her needs" is a reassessment
-        r"\b(?:fresh|new)\s+(?:appeal|review(?!\s+of\s+(?:his|her|their)\b)|decision|hearing|panel)\b",
+        r"\b(?:fresh|new)\s+(?:[\w-]+\s+){0,3}?(?:appeal|review(?!\s+of\s+(?:his|her|their)\b)|decision"
+        r"|hearing|panel)\b",
         # "accept a late review request", "consider her appeal"
-        r"\b(?:accept|consider|hear|arrange|hold)\w*\s+(?:a|an|the|her|his|their)\s+"
+        r"\b(?:accept|consider|hear|arrange|hold)\w*\s+(?:a|an|the|her|his|their|[a-z]+\s+[a-z]'s)\s+"
         r"(?:late\s+|new\s+|fresh\s+|further\s+)?(?:review|appeal)\b",
-        # "look at her report again"
-        r"\blook\w*\s+(?:at\s+)?(?:\w+\s+){1,4}?again\b",
+        r"\baccept\w*\s+(?:a|an|the|her|his|their|[a-z]+\s+[a-z]'s)\s+late\s+(?:application|request"
+        r"|claim|appeal)\b",
+        # "look at her report again", "consider her application afresh", "heard again"
+        r"\b(?:(?:look|hear|heard|consider|decide|determin|deal)\w*|assess(?:es|ed|ing)?"
+        r"|review(?:s|ed|ing)?)\s+(?:(?:at|with)\s+)?"
+        r"(?:[\w']+\s+){0,4}?(?:again|afresh|anew)\b",
         r"\breview\s+(?:the|his|her|their|mr\s+\w+'s|mrs\s+\w+'s|ms\s+\w+'s|miss\s+\w+'s)\s+"
         rf"{_WORDS}{{0,2}}?(?:application|banding|band|charges?|penalty|pcn|refusal|eligibility"
         r"|request|claim|priority|case)\b",
     ),
     RemedyType.OTHER: (
         # "update its records", "write to other families who may have been affected"
-        rf"\b(?:update|correct|amend|remove)\w*\s+{_WORDS}{{0,4}}?(?:records?|file|case\s+notes|default"
-        r"|markers?|flags?|entr(?:y|ies)|statements?|information)\b",
+        rf"\b(?:update|correct|amend|remov|withdraw|delet)\w*\s+{_WORDS}{{0,4}}?(?:records?|file"
+        r"|case\s+notes|default|markers?|flags?|entr(?:y|ies)|statements?|information|restriction"
+        r"|allegation|account|address|details|name|number)\b",
+        # "remove the refusal from Mr T's housing record", "delete her details from its systems"
+        r"\b(?:remov|delet|withdraw|expung|eras)\w*\s+(?:[\w']+\s+){0,6}?from\s+(?:[\w']+\s+){0,4}?"
+        r"(?:records?|reports?|list|file|systems?|register|website|database|portal)\b",
+        # "send Mrs B a copy of the enquiry report", "provide Ms U with copies of the notes"
+        r"\b(?:provid|send|sent|giv|shar)\w*\s+(?:[\w']+\s+){0,4}?(?:cop(?:y|ies)\s+of|the\s+records"
+        r"|the\s+notes|the\s+minutes)\b",
+        r"\b(?:place|put|add)\w*\s+(?:a\s+)?(?:copy|note)\s+(?:of|on|to|that)\b",
+        # "ask the Land Registry to remove the restriction", "write to the employer"
+        r"\bask\w*\s+(?:the|its)\s+(?:[\w-]+\s+){0,4}?to\s+(?:remove|withdraw|return|delete|cancel"
+        r"|correct|amend)\b",
+        r"\bwrit(?:e|es|ing)\s+to\s+(?:the|his|her|their|its)\s+(?:employer|developer|agency|landlord"
+        r"|school|provider|trust|court|registry|bank|owner|neighbour|credit)\w*",
+        # "meet Mr R", "invite Mr H to a meeting"
+        r"\bmeet\s+(?:with\s+)?(?:mr|mrs|ms|miss|mx|dr|the\s+complainant)\b"
+        r"|\bmeet\s+(?:with\s+(?:him|her|them)|(?:him|her|them)\s+(?:to|and|at|in)\s)",
+        r"\binvit\w*\s+(?:mr|mrs|ms|miss|mx|dr)\s+\w+\s+to\s+(?:a\s+)?meeting\b",
         # "record Mrs B's communication needs on its systems"
         rf"\brecord\w*\s+{_WORDS}{{0,5}}?on\s+(?:its|their|the)\s+(?:systems?|records?|files?)\b",
         r"\b(?:writ(?:e|es|ten|ing)\s+to|wrote\s+to|inform|contact|notify)\s+(?:other|all|any)\s+",
         # "pass his request to the Valuation Office Agency"
-        r"\b(?:pass|forward)\w*\s+(?:his|her|their|the)\s+(?:\w+\s+){0,2}?(?:request|application"
+        r"\b(?:pass|forward)\w*\s+(?:his|her|their|the|[a-z]+\s+[a-z]'s)\s+(?:\w+\s+){0,2}?(?:request|application"
         r"|claim|complaint|case|details)\s+to\b",
         # "has returned the belongings it found"
-        r"\breturn\w*\s+(?:\w+\s+){0,3}?(?:belongings|possessions|items|documents|property)\b",
+        r"\breturn\w*\s+(?:to\s+(?:mr|mrs|ms|miss|mx|dr)\s+\w+\s+)?(?:[\w']+\s+){0,3}?(?:belongings"
+        r"|possessions|items|documents|property|papers|tools|equipment|van|car|vehicle|goods"
+        r"|photographs)\b",
         r"\bidentify\s+(?:any\s+)?(?:other|others)\b",
         r"\bmeet\s+with\s+(?:mr|mrs|ms|miss|mx|the\s+complainant)\b",
     ),
@@ -220,7 +272,8 @@ CUE = re.compile(
     r"|carried|made|provided|issued|refunded|reimbursed|waived|written|wrote|cancelled|reviewed"
     r"|changed|updated|introduced|reminded|trained|completed|implemented|amended|resolved"
     r"|reconsidered|explained|given|produced|put|sent)\b"
-    r"|(?<!to )\b(?:apologi[sz]ed|refunded|reimbursed|waived)\b"
+    r"|(?<!to )\b(?:apologi[sz]ed|refunded|reimbursed|waived|reconsidered|repaired|returned"
+    r"|removed|corrected|fitted|installed|forwarded|passed|reviewed)\b"
 )
 # After a complaint verb, only the body's own commitment makes a remedy: "Mrs X says the Council
 # should apologise" or "asked us to recommend a payment" report what she wants.
@@ -237,7 +290,7 @@ COMPLAINT = re.compile(
 # "should have apologised sooner", "could have been improved": what ought to have happened is a
 # finding of fault, not a remedy.
 NEGATOR = re.compile(
-    r"\b(?:not|no|never|nor|neither|without|cannot|unable|declin\w*|refus\w*|fail(?:s|ed|ing|ure)?\s+to|instead\s+of"
+    r"\b(?:not|no|never|nor|neither|without|cannot|unable|declin(?:e|es|ed|ing)|refus(?:e|es|ed|ing)|fail(?:s|ed|ing|ure)?\s+to|instead\s+of"
     r"|rather\s+than|(?:could|should|would|might|ought\s+to)\s+have)\b|n't\b"
 )
 # Negative words that are not negations of the remedy ("agreed not to pursue the debt").
@@ -287,9 +340,10 @@ COMMITMENT_CUE = re.compile(
     rf"|\b(?:has|have|had)\s+{_ADVERBS}been\s+{_ADVERBS}{_DONE_PASSIVE}\b"
     rf"|\b(?:was|were)\s+{_ADVERBS}(?:refunded|waived|reimbursed|written\s+off|cancelled)\b"
     r"|\balready\s+(?!offered\b)(?:\w+ed|paid|made|taken|put|given|sent|written|set\s+out)\b"
-    r"|(?<!be )\bremedied\b"
+    r"|(?<!be )\bremedied\b|\b(?:has|have|had)\s+(?:already|since|now)\b(?=\s*:)"
     r"|(?<!to )(?<!will )(?<!should )(?<!shall )"
-    r"\b(?:apologi[sz]ed|refunded|reimbursed|reassessed)\b)"
+    r"\b(?:apologi[sz]ed|refunded|reimbursed|reassessed|reconsidered|repaired|returned|corrected"
+    r"|fitted|installed|forwarded)\b)"
     r"|(?P<offered>\boffered\b|\b(?:its|an|the|this|that|their|a|his|her)\s+(?:[\w']+\s+){0,2}?"
     r"offers?\s+(?:of|to)\b|\boffer\s+(?:it|they|he|she)\s+made\b)"
     r"|(?P<recommended>\bshould(?!\s+have)\b|\bmust(?!\s+have)\b|\brecommend\w*\b"
@@ -329,7 +383,7 @@ def commitment_cues(low: str) -> list[tuple[int, int, str]]:
 # A sentence that sets a deadline for what was listed: "It will complete these actions within
 # six weeks", "It will do this within one month".
 ALL_ACTIONS = re.compile(
-    r"\b(?:these|the\s+above|all\s+(?:of\s+)?(?:these|the|this)|the|this|those)\s+(?:agreed\s+)?"
+    r"\b(?:these|the\s+above|all\s+(?:of\s+)?(?:these|the|this)|the|this|those|both)\s+(?:agreed\s+)?"
     r"(?:actions?|remed(?:y|ies)|recommendations?|steps)\b|\bdo\s+(?:this|so|these|it)\b"
 )
 # Asides inside a remedy that state no remedy of their own, up to the next clause: what a remedy
@@ -352,6 +406,15 @@ ASIDE = re.compile(
     # what staff are reminded of: "remind officers of the duty to arrange alternative provision"
     r"|\b(?:of|about|on)\s+(?:the|its|their)\s+(?:duty|need|importance|requirement|obligation"
     rf"|policies|procedures?)\b[^;:,]*?(?=[;:,]|{_AND_NEXT}|$)"
+    # what staff are reminded to do: "remind social workers to give people a copy of their plan"
+    r"|\bremind\w*\s+(?:[\w']+\s+){0,5}?(?P<content>(?:to|that)\s[^;:]*?)"
+    rf"(?=[;:]|{_AND_NEXT}|$)"
+    # what a record will show, what a person paid for: "to show that Ms J made the payments",
+    # "the £480 she paid to repair her drive"
+    rf"|\bto\s+(?:show|reflect)\s+(?:that\s+)?[^;:,]*?(?=[;:,]|{_AND_NEXT}|$)"
+    # (only the purpose: the sum stays, "Mrs X paid £250 for it, which the Council will refund")
+    r"|\b(?:she|he|they|(?:mr|mrs|ms|miss|mx|dr)\s+[a-z])\s+(?:had\s+)?(?:paid|spent|used)\s"
+    rf"[^;:,£]*?(?P<purpose>\bto\s+[a-z][^;:,]*?)(?=[;:,]|{_AND_NEXT}|$)"
     r"|\bexplain\w*\s+(?:to\s+\w+(?:\s+[a-z])?\s+)?(?P<what>(?:how|why|what|whether|when)\b[^;:,]*?)"
     r"(?=[;:,]|\s+and\s+|$)"
 )
@@ -361,15 +424,40 @@ def mask_asides(low: str) -> str:
     """`low` with each aside blanked, position for position (the explanation itself stays)."""
 
     def blank(m: re.Match[str]) -> str:
-        start = m.start("what") if m.group("what") is not None else m.start()
+        start = m.start()
+        for group in ("what", "content", "purpose"):
+            if m.group(group) is not None:
+                start = m.start(group)
         kept = low[m.start() : start]
         return kept + " " * (m.end() - start)
 
     return ASIDE.sub(blank, low)
 
 
+# A later sentence that accepts what was recommended or offered: "The Council has accepted our
+# recommendations", "has since agreed to carry out these recommendations", "Mr L has accepted
+# the offer".
+ACCEPTS_RECOMMENDATIONS = re.compile(
+    r"\b(?:has|have)\s+(?:since\s+|now\s+|also\s+)?(?:accepted|agreed\s+to)\s+(?:(?:carry\s+out|implement"
+    r"|all|each)\s+)?(?:(?:of\s+)?(?:our|these|the|those|this|my)\s+)(?:recommendations?|recommended)"
+)
+ACCEPTS_OFFER = re.compile(
+    r"\b(?:has|have)\s+(?:since\s+|now\s+)?accepted\s+(?:the|this|its|that)\s+offer"
+)
 # A mention that refers back to a remedy already stated: "make the payment", "the reassessment"
 REFERS_BACK = re.compile(r"\b(?:the|this|that|these|those|such)\s+$")
+# A person as the subject of the verb that follows: "Mr Y has paid", "she had already paid"
+PERSON_DID = re.compile(
+    r"(?:\b(?:she|he)|\b(?:mr|mrs|ms|miss|mx|dr)\s+[a-z]\w*)\s+(?:(?:has|have|had)\s+)?"
+    r"(?:already\s+)?$"
+)
+PERSON_DID_AUX = re.compile(r"\b(?:has|have|had)\s+(?:already\s+)?$")
+PAST = re.compile(r"(?:(?:has|have|had)\s+(?:already\s+)?)?(?:paid|\w+ed)\b")
+# "Mrs X paid £250": a sum the person paid, not one paid to them
+PERSON_PAID = re.compile(
+    r"(?:\b(?:she|he|they)|\b(?:mr|mrs|ms|miss|mx|dr)\s+[a-z]\w*)\s+(?:had\s+|has\s+)?(?:paid|spent)"
+    r"\s+(?:\w+\s+){0,2}$"
+)
 # "reduce the amount Mr M owes by £4,200": the sum comes off what is owed
 REDUCED_BY = re.compile(r"\b(?:reduc\w*|lower\w*)\b[^.;]{0,80}?\bby\s+$")
 # Whole sentences that mention remedies without stating one.

@@ -147,3 +147,36 @@ class TestSections:
             "his education.",
         )
         assert read(items) == [(T.APOLOGY, C.AGREED), (T.FINANCIAL_PAYMENT, C.AGREED)]
+
+
+class TestWhatAPersonDid:
+    def test_a_sum_the_complainant_paid_is_refunded_not_paid_to_them(self) -> None:
+        items = summary("Mrs X paid £250 for a private assessment, which the Council will refund.")
+        assert [(i.type, i.amount, i.payee) for i in items] == [
+            (T.REFUND_OR_WAIVE, Decimal(250), "Mrs X")
+        ]
+
+    def test_a_payment_made_by_the_complainant_is_no_remedy(self) -> None:
+        assert summary("Mr Y has paid £900 in charges since April.") == []
+
+    def test_the_same_refund_stated_twice_is_one(self) -> None:
+        items = summary("Mr L had paid £340, and the Council has agreed to refund him £340.")
+        assert [(i.type, i.amount) for i in items] == [(T.REFUND_OR_WAIVE, Decimal(340))]
+
+
+class TestLaterSentences:
+    def test_accepted_recommendations_become_agreed(self) -> None:
+        items = extract_remedies(
+            "",
+            (
+                Section(
+                    "Recommended action",
+                    (
+                        "We recommended the Council apologises to Ms D.",
+                        "The Council has accepted our recommendations.",
+                    ),
+                ),
+            ),
+            None,
+        )
+        assert read(items) == [(T.APOLOGY, C.AGREED)]
