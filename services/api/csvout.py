@@ -1,5 +1,11 @@
 """CSV output that streams: rows are written as they are read, so a whole export never sits in
-memory. Cells hold the JSON values: lists joined with '; ', null as an empty cell."""
+memory. Cells hold the JSON values: lists joined with '; ', null as an empty cell.
+
+Files are opened in spreadsheets, so two things are done for them: the body starts with a UTF-8
+byte-order mark, without which Excel reads "£50" as "Â£50"; and a text cell that a spreadsheet
+would run as a formula (starting with =, +, -, @, a tab or a carriage return: scraped text or an
+evidence note such as "=HYPERLINK(...)") gets a leading apostrophe, the OWASP advice, so it shows
+as text. Numbers are never touched."""
 
 from __future__ import annotations
 
@@ -14,6 +20,13 @@ from typing import Any
 from fastapi.responses import StreamingResponse
 
 CSV_TYPE = "text/csv; charset=utf-8"
+BOM = "\ufeff"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Text a spreadsheet would evaluate, made inert: "=1+1" -> "'=1+1"."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def cell(value: Any) -> str:
@@ -26,10 +39,10 @@ def cell(value: Any) -> str:
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, list | tuple):
-        return "; ".join(cell(v) for v in value)
+        return neutralise("; ".join(cell(v) for v in value))
     if isinstance(value, Decimal | float | int):
         return str(value)
-    return str(value)
+    return neutralise(str(value))
 
 
 def _line(values: Iterable[Any]) -> str:
@@ -41,7 +54,7 @@ def _line(values: Iterable[Any]) -> str:
 async def _lines(
     columns: Sequence[str], rows: AsyncIterator[Mapping[str, Any]]
 ) -> AsyncIterator[str]:
-    yield _line(columns)
+    yield BOM + _line(columns)
     async for row in rows:
         yield _line(row.get(c) for c in columns)
 

@@ -157,7 +157,7 @@ class TestCsv:
         )
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/csv")
-        rows = list(csv.DictReader(io.StringIO(response.text)))
+        rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
         assert [r["reference"] for r in rows] == [i["reference"] for i in items]
         for row, item in zip(rows, items, strict=True):
             assert row["decided_on"] == (item["decided_on"] or "")
@@ -172,7 +172,7 @@ class TestCsv:
             headers={"Accept": "text/csv"},
         )
         assert response.headers["content-type"].startswith("text/csv")
-        assert len(list(csv.DictReader(io.StringIO(response.text)))) == 5
+        assert len(list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))) == 5
 
 
 class TestDecisionRecord:

@@ -74,7 +74,7 @@ class TestListRemedies:
     async def test_csv(self, api: AsyncClient, session: AsyncSession) -> None:
         await seed(session)
         response = await api.get("/v1/remedies", params={"organisation": ORG, "format": "csv"})
-        lines = response.text.strip().splitlines()
+        lines = response.content.decode("utf-8-sig").strip().splitlines()
         assert lines[0].startswith("id,decision_reference,")
         assert len(lines) == 4
 

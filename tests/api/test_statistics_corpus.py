@@ -202,7 +202,7 @@ class TestAnnualReport:
                 "/v1/reports/annual", params=params | {"format": "csv", "table": table}
             )
             assert response.status_code == 200, response.text
-            rows = list(csv.DictReader(io.StringIO(response.text)))
+            rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
             if table == "decisions":
                 assert [r["reference"] for r in rows] == [
                     d["reference"] for d in report["decisions"]

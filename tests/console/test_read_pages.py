@@ -91,7 +91,7 @@ class TestDecisionSearch:
         assert csv_link.startswith("/v1/decisions?")
         export = await site.get(str(csv_link))
         assert export.status_code == 200
-        rows = list(csv.DictReader(io.StringIO(export.text)))
+        rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
         total = (await api(site, "/v1/stats/outcomes", q="care"))["overall"]["decisions"]
         assert len(rows) == total
 
@@ -303,7 +303,7 @@ class TestFigures:
         months_link = next(h for h in links if h.startswith("/console/figures/months.csv"))
         export = await site.get(months_link)
         assert export.headers["content-type"].startswith("text/csv")
-        rows = list(csv.DictReader(io.StringIO(export.text)))
+        rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
         shown = cells(tree, "months")
         assert [int(r["decisions"]) for r in rows] == [
             number(s["decisions"]) for s in shown.values()
