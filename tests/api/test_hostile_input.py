@@ -315,3 +315,30 @@ class TestMetacharacters:
         stats = await timed(lambda: api.get("/v1/stats/outcomes", params={"q": q}))
         assert stats.status_code == 200
         assert await session.scalar(text("SELECT count(*) FROM decision")) >= 1
+
+
+class TestEdgesOfValidInput:
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "/v1/decisions?financial_year=9999-00",
+            "/v1/stats/outcomes?financial_year=9999-00",
+            "/v1/remedies?financial_year=9999-00",
+            "/v1/stats/compliance?financial_year=9999-00",
+            "/v1/decisions?financial_year=1899-00",
+        ],
+    )
+    async def test_a_financial_year_past_the_calendar_is_a_422(
+        self, api: AsyncClient, url: str
+    ) -> None:
+        response = await timed(lambda: api.get(url))
+        assert response.status_code == 422, response.text
+        assert "financial_year" in response.json()["detail"]
+
+    @pytest.mark.parametrize("value", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+    async def test_a_time_past_the_calendar_in_utc_is_a_422(
+        self, api: AsyncClient, value: str
+    ) -> None:
+        response = await timed(lambda: api.get("/v1/decisions", params={"changed_since": value}))
+        assert response.status_code == 422, response.text
+        assert "changed_since" in response.json()["detail"]

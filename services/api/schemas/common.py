@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 ATTRIBUTION = (
     "Contains decisions published by the Local Government and Social Care Ombudsman (LGSCO), "
@@ -41,7 +41,19 @@ def _iso_datetime(value: object) -> object:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
+
+
+def _in_utc_range(value: datetime) -> datetime:
+    """A time that UTC cannot hold ("0001-01-01T00:00:00+01:00") is an error, not a 500."""
+    if value.tzinfo is not None:
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("is outside the range of dates this API can compare") from None
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime), AfterValidator(_in_utc_range)]
 
 
 class InvalidFinancialYear(ValueError):
@@ -54,7 +66,9 @@ def financial_year_bounds(value: str) -> tuple[date, date]:
     if match is None:
         raise InvalidFinancialYear(f"{value!r} is not a financial year: {FINANCIAL_YEAR_HELP}")
     start = int(match.group(1))
-    if int(match.group(2)) != (start + 1) % 100 or start < 1900:
+    if not 1900 <= start <= 2998:  # 9999-00 would end in the year 10000, past any date
+        raise InvalidFinancialYear(f"{value!r} is not a financial year between 1900-01 and 2998-99")
+    if int(match.group(2)) != (start + 1) % 100:
         raise InvalidFinancialYear(
             f"{value!r} is not a financial year: the second part must be the year after "
             f"the first ({start}-{(start + 1) % 100:02d})"
