@@ -21,6 +21,22 @@ OUTCOME_LABELS: dict[str, Outcome] = {
 }
 
 
+# The finer outcomes councils report (Kent 2023-24, appendix 5), in the order their tables print
+# them. This service infers them from a decision's text; the LGSCO's pages print only the broad
+# outcome.
+_CLOSED = Outcome.CLOSED_AFTER_INITIAL_ENQUIRIES
+FINE_OUTCOMES: tuple[tuple[Outcome, str], ...] = (
+    (Outcome.UPHELD, "Upheld: fault and injustice"),
+    (Outcome.UPHELD, "Upheld: fault, no injustice"),
+    (Outcome.UPHELD, "Upheld: no further action"),
+    (Outcome.NOT_UPHELD, "Not upheld: no fault"),
+    (Outcome.NOT_UPHELD, "Not upheld: no further action"),
+    (_CLOSED, "Closed after initial enquiries – no further action"),
+    (_CLOSED, "Closed after initial enquiries – out of jurisdiction"),
+    (_CLOSED, "Referred back for local resolution"),
+)
+
+
 class Finding(StrEnum):
     """What the Ombudsman found, where the text states it (finer than the outcome)."""
 

@@ -26,16 +26,18 @@ from collections.abc import Sequence
 from lgsco.ingest.remedies import RemedyItem, extract_remedies
 from lgsco.ingest.remedy_text import normalise
 from lgsco.ingest.sources.base import Section
-from lgsco.shared.domain import Finding, Outcome, RemedyType
+from lgsco.shared.domain import FINE_OUTCOMES, Finding, Outcome, RemedyType
 
-UPHELD_FAULT_AND_INJUSTICE = "Upheld: fault and injustice"
-UPHELD_FAULT_NO_INJUSTICE = "Upheld: fault, no injustice"
-UPHELD_NO_FURTHER_ACTION = "Upheld: no further action"
-NOT_UPHELD_NO_FAULT = "Not upheld: no fault"
-NOT_UPHELD_NO_FURTHER_ACTION = "Not upheld: no further action"
-CLOSED_NO_FURTHER_ACTION = "Closed after initial enquiries – no further action"
-CLOSED_OUT_OF_JURISDICTION = "Closed after initial enquiries – out of jurisdiction"
-REFERRED_BACK = "Referred back for local resolution"
+(
+    UPHELD_FAULT_AND_INJUSTICE,
+    UPHELD_FAULT_NO_INJUSTICE,
+    UPHELD_NO_FURTHER_ACTION,
+    NOT_UPHELD_NO_FAULT,
+    NOT_UPHELD_NO_FURTHER_ACTION,
+    CLOSED_NO_FURTHER_ACTION,
+    CLOSED_OUT_OF_JURISDICTION,
+    REFERRED_BACK,
+) = (label for _, label in FINE_OUTCOMES)
 
 _FINE: dict[tuple[Outcome | None, Finding], str] = {
     (Outcome.UPHELD, Finding.FAULT_AND_INJUSTICE): UPHELD_FAULT_AND_INJUSTICE,

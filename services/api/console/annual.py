@@ -12,11 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lgsco.api.console import charts
 from lgsco.api.queries import organisations, reports, statistics
 from lgsco.api.queries import remedies as remedy_queries
-from lgsco.api.schemas.common import financial_year_bounds, source_url
+from lgsco.api.schemas.common import financial_year_bounds
 from lgsco.api.schemas.decisions import DecisionFilters
 from lgsco.api.schemas.organisations import OutcomeCounts, counts_from_row
 from lgsco.api.schemas.remedies import ComplianceRow, RemedyFilters, compliance_row
-from lgsco.api.schemas.reports import REMEDY_LABELS, OutcomeRow, RemedyRow, ReportDecision
+from lgsco.api.schemas.reports import (
+    REMEDY_LABELS,
+    OutcomeRow,
+    RemedyRow,
+    ReportDecision,
+    decisions_as_filed,
+    outcomes_as_filed,
+)
 from lgsco.api.schemas.statistics import GroupBy
 from lgsco.shared.domain import OrganisationKind
 from lgsco.shared.models import Organisation
@@ -114,18 +121,16 @@ async def annual_figures(
         financial_year=financial_year,
         period=financial_year_bounds(financial_year),
         summary=OutcomeCounts(**counts_from_row(total["counts"])),
-        outcomes=[OutcomeRow(**r) for r in await reports.outcomes(session, org.id, year)],
+        outcomes=outcomes_as_filed(await reports.outcomes(session, org.id, year)),
         remedies=[
             RemedyRow(action=REMEDY_LABELS[r["type"]], **r)
             for r in await reports.remedies(session, org.id, year)
         ],
-        decisions=[
-            ReportDecision(
-                source_url=source_url(site_url, r["permalink"]),
-                **{k: v for k, v in dict(r).items() if k != "permalink"},
-            )
-            for r in await reports.decisions(session, org.id, year)
-        ],
+        decisions=decisions_as_filed(
+            await reports.decisions(session, org.id, year),
+            await reports.decision_remedies(session, org.id, year),
+            site_url,
+        ),
         months=[
             Row(label, key, by_month.get(key, ZERO)) for key, label in months_of(financial_year)
         ],

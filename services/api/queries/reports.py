@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lgsco.api.queries.filters import decision_conditions
 from lgsco.api.queries.outcomes import outcome_columns
+from lgsco.api.queries.remedies import effective_status
 from lgsco.api.queries.rows import fetch_all, fetch_one
 from lgsco.api.queries.statistics import named_by
 from lgsco.api.schemas.decisions import DecisionFilters
@@ -85,8 +86,30 @@ async def decisions(
             Decision.subcategory,
             Decision.summary,
             Decision.permalink,
+            Decision.id,
         )
         .where(*decision_conditions(filters), named_by(org_id))
         .order_by(Decision.decided_on, Decision.reference)
+    )
+    return await fetch_all(session, query)
+
+
+async def decision_remedies(
+    session: AsyncSession, org_id: int, filters: DecisionFilters
+) -> list[RowMapping]:
+    """The remedies each decision of the report states, in the decision's order."""
+    query = (
+        select(
+            Remedy.decision_id,
+            Remedy.type,
+            Remedy.amount,
+            Remedy.payee,
+            Remedy.commitment,
+            effective_status().label("status"),
+            Remedy.due_on,
+        )
+        .join(Decision, Decision.id == Remedy.decision_id)
+        .where(*decision_conditions(filters), named_by(org_id), Remedy.current.is_(True))
+        .order_by(Remedy.decision_id, Remedy.position, Remedy.id)
     )
     return await fetch_all(session, query)

@@ -18,7 +18,6 @@ from lgsco.api.schemas.common import (
     FINANCIAL_YEAR_SCHEMA,
     NOT_FOUND,
     financial_year_bounds,
-    source_url,
 )
 from lgsco.api.schemas.decisions import DecisionFilters
 from lgsco.api.schemas.organisations import OutcomeCounts, counts_from_row
@@ -28,7 +27,10 @@ from lgsco.api.schemas.reports import (
     OutcomeRow,
     RemedyRow,
     ReportDecision,
+    ReportOrder,
     ReportTable,
+    decisions_as_filed,
+    outcomes_as_filed,
 )
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=ERRORS)
@@ -65,12 +67,23 @@ async def annual_report(
     table: Annotated[
         ReportTable | None, Query(description="With format=csv: which table to return.")
     ] = None,
+    order: Annotated[
+        ReportOrder,
+        Query(
+            description="The decision list's order: `outcome` (as councils print it: by outcome "
+            "group, then date) or `date`."
+        ),
+    ] = ReportOrder.OUTCOME,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Any:
     """Decisions the LGSCO closed in the financial year about one organisation, as the tables
     of an annual complaints report: decisions by outcome (the finer outcome where known, like
     `Upheld: fault and injustice`), agreed remedies by type (a decision can have several), the
-    uphold rate, and the list of decisions with reference, date, outcome, category and summary.
+    uphold rate, and the list of decisions as councils print it: each with its heading line
+    ("Upheld: Fault and Injustice: Charging - 5 December 2023 (23 005 403)"), summary and the
+    remedies it states with their status. The outcomes table has every finer outcome, with zeros.
+    The finer outcome is inferred from the decision's text (`outcome_source`), not printed by the
+    LGSCO.
 
     `format=csv&table=summary|outcomes|remedies|decisions` returns one table as CSV; the outcomes
     and remedies tables end with a Total row.
@@ -88,17 +101,17 @@ async def annual_report(
         raise NotFound("organisation", repr(organisation), "See /v1/organisations?q=... for names.")
     filters = DecisionFilters(financial_year=financial_year)
     total = await queries.summary(session, org.id, filters)
-    outcome_rows = [OutcomeRow(**r) for r in await queries.outcomes(session, org.id, filters)]
+    outcome_rows = outcomes_as_filed(await queries.outcomes(session, org.id, filters))
     remedy_rows = [
         RemedyRow(action=REMEDY_LABELS[r["type"]], **r)
         for r in await queries.remedies(session, org.id, filters)
     ]
-    decision_rows = [
-        ReportDecision(
-            source_url=source_url(settings.site_url, r["permalink"]), **_without(r, "permalink")
-        )
-        for r in await queries.decisions(session, org.id, filters)
-    ]
+    decision_rows = decisions_as_filed(
+        await queries.decisions(session, org.id, filters),
+        await queries.decision_remedies(session, org.id, filters),
+        settings.site_url,
+        order,
+    )
     start, end = financial_year_bounds(financial_year)
     report = AnnualReport(
         organisation={"id": org.id, "name": org.name, "kind": org.kind.value},
@@ -114,10 +127,6 @@ async def annual_report(
     if table is None:
         return report
     return _csv(report, table, org.name)
-
-
-def _without(row: Any, *names: str) -> dict[str, Any]:
-    return {k: v for k, v in dict(row).items() if k not in names}
 
 
 def _csv(report: AnnualReport, table: ReportTable, name: str) -> Any:
@@ -137,10 +146,20 @@ def _csv(report: AnnualReport, table: ReportTable, name: str) -> Any:
         rows = [r.model_dump() for r in report.remedies]
         rows.append({"action": "Total", "remedies": report.remedies_total})
     else:
-        rows = [r.model_dump() for r in report.decisions]
+        rows = [r.model_dump() | {"remedies": _remedies_text(r)} for r in report.decisions]
     columns = _columns(table)
     filename = f"annual-{report.financial_year}-{table.value}.csv"
     return csvout.csv_response(columns, csvout.from_list(rows), filename)
+
+
+def _remedies_text(decision: ReportDecision) -> str:
+    """ "Formal apology (completed); Financial remedy £300 to Mrs X (pending)"."""
+    parts = []
+    for r in decision.remedies:
+        amount = f" £{r.amount:,.2f}".replace(".00", "") if r.amount is not None else ""
+        payee = f" to {r.payee}" if r.payee else ""
+        parts.append(f"{r.action}{amount}{payee} ({r.status.value.replace('_', ' ')})")
+    return "; ".join(parts)
 
 
 def _columns(table: ReportTable) -> list[str]:
