@@ -7,14 +7,15 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NotRequired, TypedDict
 
-from sqlalchemy import func, select, update
+from sqlalchemy import cast, func, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco.ingest.crawl import Crawler
+from lgsco.ingest.crawl import Crawler, today_utc
 from lgsco.ingest.fetch import SiteClient
 from lgsco.ingest.pipeline import Ingestor
 from lgsco.ingest.reparse import reparse_all
@@ -22,7 +23,7 @@ from lgsco.shared import queue as jobqueue
 from lgsco.shared import runs
 from lgsco.shared.domain import PublicationStatus, RunKind, RunStatus
 from lgsco.shared.models import Decision, IngestRun
-from lgsco.shared.schedule import REFRESH_MONTHS, ScheduledJob
+from lgsco.shared.schedule import ScheduledJob, months_back, refresh_months
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class JobContext(TypedDict):
     crawl_concurrency: int
     recheck_days: int
     stale_after: NotRequired[timedelta]  # no heartbeat for this long: the worker died
+    today: NotRequired[Callable[[], date]]  # the date the schedule's windows end on (tests)
 
 
 async def run_ingest(ctx: JobContext, run_id: int) -> str:
@@ -52,12 +54,12 @@ async def run_ingest(ctx: JobContext, run_id: int) -> str:
         run.started_at = run.started_at or datetime.now(UTC)
         run.heartbeat_at = datetime.now(UTC)
         run.attempts += 1
-        kind, params = run.kind, dict(run.params)
-    status, error = RunStatus.SUCCEEDED, None
+        kind, params, started_at = run.kind, dict(run.params), run.started_at
+    status, error, figures = RunStatus.SUCCEEDED, None, {}
     try:
         every = _stale_after(ctx).total_seconds() / HEARTBEATS_PER_STALE
         async with _heartbeat(sessionmaker, run_id, every):
-            await _dispatch(ctx, run_id, kind, params)
+            figures = await _dispatch(ctx, run_id, kind, params, started_at)
     except asyncio.CancelledError:
         raise  # shutdown: the run stays `running` and is resumed from its checkpoint
     except Exception as exc:
@@ -67,32 +69,56 @@ async def run_ingest(ctx: JobContext, run_id: int) -> str:
         await session.execute(
             update(IngestRun)
             .where(IngestRun.id == run_id)
-            .values(status=status, error=error, finished_at=datetime.now(UTC))
+            .values(
+                status=status,
+                error=error,
+                finished_at=datetime.now(UTC),
+                counts=IngestRun.counts.op("||")(cast(figures, JSONB)),
+            )
         )
     return status.value
 
 
-async def _dispatch(ctx: JobContext, run_id: int, kind: RunKind, params: dict[str, Any]) -> None:
-    crawler = Crawler(ctx["sessionmaker"], ctx["client"], concurrency=ctx["crawl_concurrency"])
+async def _dispatch(
+    ctx: JobContext,
+    run_id: int,
+    kind: RunKind,
+    params: dict[str, Any],
+    started_at: datetime | None,
+) -> dict[str, int]:
+    """Do the run's work; returns figures to add to its counts (a crawl's windows)."""
+    crawler = Crawler(
+        ctx["sessionmaker"],
+        ctx["client"],
+        concurrency=ctx["crawl_concurrency"],
+        today=ctx.get("today", today_utc),
+    )
     if kind == RunKind.INGEST_REFERENCE:
         await Ingestor(ctx["sessionmaker"], ctx["client"]).ingest(
             params["reference"], run_id=run_id
         )
     elif kind == RunKind.CRAWL:
-        await crawler.crawl(
+        report = await crawler.crawl(
             date.fromisoformat(params["from"]),
             date.fromisoformat(params["to"]),
             organisation=params.get("organisation"),
             run_id=run_id,
+            refresh=bool(params.get("refresh")),
+            since=started_at,
         )
+        return report.window_counts()
     elif kind == RunKind.REFRESH:
-        today = datetime.now(UTC).date()
-        start = (today.replace(day=1) - timedelta(days=31 * (REFRESH_MONTHS - 1))).replace(day=1)
-        await crawler.crawl(start, today, run_id=run_id, refresh=True)
+        today = ctx.get("today", today_utc)()
+        months = refresh_months(str(params.get("scheduled") or ""))
+        report = await crawler.crawl(
+            months_back(today, months), today, run_id=run_id, refresh=True, since=started_at
+        )
+        return report.window_counts()
     elif kind == RunKind.RECHECK:
         await _recheck_slice(ctx, run_id)
     elif kind == RunKind.REPARSE:
         await reparse_all(ctx["sessionmaker"])
+    return {}
 
 
 async def _recheck_slice(ctx: JobContext, run_id: int) -> None:

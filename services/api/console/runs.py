@@ -37,7 +37,8 @@ def describe(params: dict[str, Any]) -> str:
         return f"Decision {params['reference']}"
     if "from" in params and "to" in params:
         window = f"{_day(params['from'])} to {_day(params['to'])}"
-        return window + (f" ({params['organisation']})" if params.get("organisation") else "")
+        window += f" ({params['organisation']})" if params.get("organisation") else ""
+        return window + (", re-reading months already crawled" if params.get("refresh") else "")
     if "scheduled" in params:
         return f"Scheduled: {params['scheduled']}"
     return ", ".join(f"{k}={v}" for k, v in params.items() if k != "kind") or "—"
