@@ -15,7 +15,7 @@ from sqlalchemy import cast, func, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco.ingest.crawl import Crawler, today_utc
+from lgsco.ingest.crawl import REVISIT_EVERY, Crawler, today_utc
 from lgsco.ingest.fetch import SiteClient
 from lgsco.ingest.pipeline import Ingestor
 from lgsco.ingest.reparse import reparse_all
@@ -39,6 +39,7 @@ class JobContext(TypedDict):
     recheck_days: int
     stale_after: NotRequired[timedelta]  # no heartbeat for this long: the worker died
     today: NotRequired[Callable[[], date]]  # the date the schedule's windows end on (tests)
+    revisit_every: NotRequired[float]  # seconds between looks at windows other runs hold
 
 
 async def run_ingest(ctx: JobContext, run_id: int) -> str:
@@ -92,6 +93,7 @@ async def _dispatch(
         ctx["client"],
         concurrency=ctx["crawl_concurrency"],
         today=ctx.get("today", today_utc),
+        revisit_every=ctx.get("revisit_every", REVISIT_EVERY),
     )
     if kind == RunKind.INGEST_REFERENCE:
         await Ingestor(ctx["sessionmaker"], ctx["client"]).ingest(

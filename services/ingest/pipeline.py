@@ -221,8 +221,9 @@ class Ingestor:
         self, reference: str, page: Page, run_id: int | None, exc: DBAPIError
     ) -> IngestOutcome:
         """Record a decision the database refused, with the error and the page as fetched."""
-        error = str(exc.orig or exc).strip().splitlines()[0] if str(exc.orig or exc) else ""
-        reason = f"not stored: {type(exc.orig or exc).__name__}: {error}".rstrip(": ")
+        cause = getattr(exc.orig, "__cause__", None) or exc.orig or exc
+        message = (str(cause).strip().splitlines() or [""])[0]
+        reason = f"not stored: {type(cause).__name__} ({_sqlstate(exc)}): {message}"
         log.warning("%s %s", reference, reason)
         async with self._engine.begin() as conn:
             raw_page_id = await store.save_raw_page(conn, page, reference) if page.text else None
