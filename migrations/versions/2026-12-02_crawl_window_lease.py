@@ -1,8 +1,12 @@
-"""Crawl windows: when each was last read through, and a lease for the run crawling it.
+"""Crawl windows read again and shared; decisions archived at five years or republished.
 
 A window reaching into the current month is never completed, so `crawled_at` records when it
 was last read through. Runs share windows through a lease (`lease_holder` until `lease_until`)
 instead of a session-level advisory lock: a run finding a window leased skips it and comes back.
+
+A decision whose page is taken down at about five years is `archived`, not `withdrawn`
+(existing withdrawn decisions that old are re-labelled); one back after being taken down keeps
+the date in `republished_on`.
 
 Revision ID: 0005
 Revises: 0003
@@ -19,15 +23,36 @@ down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+ARCHIVE_AFTER_DAYS = 5 * 365 - 90  # lgsco.shared.domain.ARCHIVE_AFTER_DAYS when written
+
 
 def upgrade() -> None:
     op.add_column("crawl_window", sa.Column("crawled_at", sa.DateTime(timezone=True)))
     op.add_column("crawl_window", sa.Column("lease_holder", sa.String(length=64)))
     op.add_column("crawl_window", sa.Column("lease_until", sa.DateTime(timezone=True)))
     op.execute("UPDATE crawl_window SET crawled_at = completed_at")
+    op.add_column("decision", sa.Column("republished_on", sa.Date()))
+    op.drop_constraint(op.f("ck_decision_publicationstatus"), "decision", type_="check")
+    op.create_check_constraint(
+        op.f("ck_decision_publicationstatus"),
+        "decision",
+        "status IN ('published', 'withdrawn', 'archived')",
+    )
+    op.execute(
+        sa.text(
+            "UPDATE decision SET status = 'archived' WHERE status = 'withdrawn' "
+            "AND withdrawn_on - coalesce(decided_on, first_seen_at::date) >= :days"
+        ).bindparams(days=ARCHIVE_AFTER_DAYS)
+    )
 
 
 def downgrade() -> None:
+    op.execute("UPDATE decision SET status = 'withdrawn' WHERE status = 'archived'")
+    op.drop_constraint(op.f("ck_decision_publicationstatus"), "decision", type_="check")
+    op.create_check_constraint(
+        op.f("ck_decision_publicationstatus"), "decision", "status IN ('published', 'withdrawn')"
+    )
+    op.drop_column("decision", "republished_on")
     op.drop_column("crawl_window", "lease_until")
     op.drop_column("crawl_window", "lease_holder")
     op.drop_column("crawl_window", "crawled_at")

@@ -181,7 +181,15 @@ def decision_filters(
         bool | None, Query(description="Only decisions with remedies (or without).")
     ] = None,
     status: Annotated[
-        PublicationStatus | None, Query(description="published or withdrawn.")
+        PublicationStatus | None,
+        Query(
+            description="published (online), archived (taken down at about five years) or "
+            "withdrawn (taken down sooner)."
+        ),
+    ] = None,
+    republished: Annotated[
+        bool | None,
+        Query(description="Only decisions taken down and published again (or never taken down)."),
     ] = None,
     changed_since: Annotated[
         IsoDateTime | None,
@@ -202,6 +210,7 @@ def decision_filters(
         q=q,
         has_remedy=has_remedy,
         status=status,
+        republished=republished,
         changed_since=changed_since,
     )
 

@@ -29,6 +29,7 @@ from lgsco.shared import webhooks
 from lgsco.shared.domain import RemedyStatus
 from lgsco.shared.models import (
     Decision,
+    DecisionVersion,
     Delivery,
     DeliveryAttempt,
     Event,
@@ -301,6 +302,17 @@ def backoff(attempts: int, retry_hours: float) -> timedelta:
     return timedelta(seconds=seconds * random.uniform(0.8, 1.2))  # noqa: S311  # nosec B311
 
 
+async def _changed_fields(session: AsyncSession, decision: Decision) -> list[str]:
+    """What the decision's latest version changed (every field for the first version)."""
+    fields = await session.scalar(
+        select(DecisionVersion.changed_fields).where(
+            DecisionVersion.decision_id == decision.id,
+            DecisionVersion.version == decision.version,
+        )
+    )
+    return list(fields or [])
+
+
 async def _payload(session: AsyncSession, event: Event, config: WebhookConfig) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "id": f"evt_{event.id}",
@@ -319,6 +331,10 @@ async def _payload(session: AsyncSession, event: Event, config: WebhookConfig) -
             "decided_on": decision.decided_on,
             "summary": decision.summary,
             "status": decision.status,
+            "withdrawn_on": decision.withdrawn_on,
+            "republished_on": decision.republished_on,
+            "version": decision.version,
+            "changed_fields": await _changed_fields(session, decision),
             "source_url": config.site_url + decision.permalink,
             "attribution": ATTRIBUTION,
         }

@@ -252,16 +252,12 @@ class Ingestor:
         await store.lock_reference(conn, reference)
         current = (await store.known(conn, [reference])).get(reference)
         if page.not_modified and current is not None:
-            return IngestOutcome(
-                reference, await store.mark_fetched(conn, current.id, page.fetched_at)
-            )
+            return IngestOutcome(reference, await store.seen_again(conn, current, page.fetched_at))
         if page.gone:
             return await self._gone(conn, reference, page, current, run_id)
         if current is not None and current.body_sha256 == store.body_sha256(page.text):
             # Same bytes as last time: no re-parse.
-            return IngestOutcome(
-                reference, await store.mark_fetched(conn, current.id, page.fetched_at)
-            )
+            return IngestOutcome(reference, await store.seen_again(conn, current, page.fetched_at))
         raw_page_id = await store.save_raw_page(conn, page, reference)
         if not isinstance(parsed, DecisionRecord):
             reason = parsed.reason if parsed else f"HTTP {page.status}: not a decision page"

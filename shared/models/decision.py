@@ -59,7 +59,8 @@ class Decision(Base):
     status: Mapped[PublicationStatus] = enum_column(
         PublicationStatus, default=PublicationStatus.PUBLISHED, index=True
     )
-    withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)  # found gone (withdrawn or archived)
+    republished_on: Mapped[date | None] = mapped_column(Date)  # last came back after being gone
     content_hash: Mapped[str] = mapped_column(String(64))
     parser_version: Mapped[str] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(Integer, default=1)

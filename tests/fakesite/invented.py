@@ -18,7 +18,7 @@ _TEXT = """{organisation} ({reference})
 
 Category : Adult care services > Charging
 
-Decision : Upheld
+Decision : {outcome}
 
 Decision date : {day}
 
@@ -57,6 +57,7 @@ def invented_decision(
     *,
     organisation: str = "Eastmere County Council",
     summary: str | None = None,
+    outcome: str = "Upheld",
 ) -> FakeDecision:
     """A decision page dated `decided_on`, listed under that date by the fake search."""
     summary = summary or (
@@ -64,14 +65,16 @@ def invented_decision(
         "It has agreed to apologise."
     )
     day = f"{decided_on.day:02} {_MONTHS[decided_on.month - 1]} {decided_on.year}"
-    text = _TEXT.format(organisation=organisation, reference=reference, day=day, summary=summary)
+    text = _TEXT.format(
+        organisation=organisation, reference=reference, day=day, summary=summary, outcome=outcome
+    )
     return FakeDecision(
         reference=reference,
         path=f"/decisions/adult-care-services/charging/{to_slug(reference)}",
         html=render_decision(text, shape="site"),
         decided_on=decided_on,
         organisation=organisation,
-        outcome_label="Upheld",
+        outcome_label=outcome,
         subcategory="Charging",
         summary=summary,
     )

@@ -33,6 +33,8 @@ async def decision_figures(session: AsyncSession) -> dict[str, Any]:
         func.count().label("stored"),
         func.count().filter(Decision.status == PublicationStatus.PUBLISHED).label("published"),
         func.count().filter(Decision.status == PublicationStatus.WITHDRAWN).label("withdrawn"),
+        func.count().filter(Decision.status == PublicationStatus.ARCHIVED).label("archived"),
+        func.count().filter(Decision.republished_on.isnot(None)).label("republished"),
         func.max(Decision.decided_on).label("latest_decided_on"),
         func.max(Decision.last_changed_at).label("last_changed_at"),
     )

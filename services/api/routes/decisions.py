@@ -184,7 +184,8 @@ async def get_decision(
 
 _COPIED = [
     "id", "reference", "category", "subcategory", "outcome", "outcome_label", "fine_outcome",
-    "finding", "decided_on", "summary", "has_remedy", "status", "withdrawn_on", "parse_warnings",
+    "finding", "decided_on", "summary", "has_remedy", "status", "withdrawn_on", "republished_on",
+    "parse_warnings",
     "version", "first_seen_at", "last_fetched_at", "last_changed_at",
 ]  # fmt: skip
 

@@ -77,6 +77,7 @@ async def _refresh_gauges(request: Request, m: ApiMetrics) -> None:
             figures = await queries.decision_figures(session)
             m.decisions.labels("published").set(figures["published"])
             m.decisions.labels("withdrawn").set(figures["withdrawn"])
+            m.decisions.labels("archived").set(figures["archived"])
             m.failures_24h.set(await queries.failures_last_24h(session))
             for result, n in (await queries.results_last_24h(session)).items():
                 m.results_24h.labels(result).set(n)

@@ -34,6 +34,8 @@ async def current_status(request: Request, session: AsyncSession) -> ServiceStat
         decisions_stored=figures["stored"],
         decisions_published=figures["published"],
         decisions_withdrawn=figures["withdrawn"],
+        decisions_archived=figures["archived"],
+        decisions_republished=figures["republished"],
         latest_decided_on=figures["latest_decided_on"],
         last_changed_at=figures["last_changed_at"],
         last_successful_crawl_at=success.get(queries.CRAWL),

@@ -10,7 +10,9 @@ from pydantic import BaseModel, Field
 class ServiceStatus(BaseModel):
     decisions_stored: int
     decisions_published: int
-    decisions_withdrawn: int
+    decisions_withdrawn: int = Field(description="Taken down before about five years.")
+    decisions_archived: int = Field(description="Taken down at about five years (aged out).")
+    decisions_republished: int = Field(description="Taken down and published again.")
     latest_decided_on: date | None = Field(description="Latest decision date stored.")
     last_changed_at: datetime | None = Field(
         description="Last time any decision was added or changed."
