@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 from lgsco.shared.domain import RunKind
 
+SWEEP_MONTHS = 24  # the weekly sweep; the daily refresh, sized by measured lag, stops there
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -68,7 +69,7 @@ SCHEDULE: list[ScheduledJob] = [
         hour=5,
         minute=15,
         weekday=6,
-        months=24,
+        months=SWEEP_MONTHS,
         description=(
             "Every Sunday, re-crawl the last 24 months by decision date, for decisions "
             "published later than the daily refresh looks back."

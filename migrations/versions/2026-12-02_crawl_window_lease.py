@@ -6,7 +6,8 @@ instead of a session-level advisory lock: a run finding a window leased skips it
 
 A decision whose page is taken down at about five years is `archived`, not `withdrawn`
 (existing withdrawn decisions that old are re-labelled); one back after being taken down keeps
-the date in `republished_on`.
+the date in `republished_on`. `first_seen_run_id` names the run that first stored a decision,
+so the publication lag is measured on what the scheduled refresh found, not on a backfill.
 
 Revision ID: 0005
 Revises: 0003
@@ -32,6 +33,15 @@ def upgrade() -> None:
     op.add_column("crawl_window", sa.Column("lease_until", sa.DateTime(timezone=True)))
     op.execute("UPDATE crawl_window SET crawled_at = completed_at")
     op.add_column("decision", sa.Column("republished_on", sa.Date()))
+    op.add_column("decision", sa.Column("first_seen_run_id", sa.Integer()))
+    op.create_foreign_key(
+        op.f("fk_decision_first_seen_run_id_ingest_run"),
+        "decision",
+        "ingest_run",
+        ["first_seen_run_id"],
+        ["id"],
+        ondelete="SET NULL",
+    )
     op.drop_constraint(op.f("ck_decision_publicationstatus"), "decision", type_="check")
     op.create_check_constraint(
         op.f("ck_decision_publicationstatus"),
@@ -52,6 +62,10 @@ def downgrade() -> None:
     op.create_check_constraint(
         op.f("ck_decision_publicationstatus"), "decision", "status IN ('published', 'withdrawn')"
     )
+    op.drop_constraint(
+        op.f("fk_decision_first_seen_run_id_ingest_run"), "decision", type_="foreignkey"
+    )
+    op.drop_column("decision", "first_seen_run_id")
     op.drop_column("decision", "republished_on")
     op.drop_column("crawl_window", "lease_until")
     op.drop_column("crawl_window", "lease_holder")

@@ -22,8 +22,9 @@ from lgsco.ingest.reparse import reparse_all
 from lgsco.shared import queue as jobqueue
 from lgsco.shared import runs
 from lgsco.shared.domain import PublicationStatus, RunKind, RunStatus
+from lgsco.shared.lag import months_to_cover, publication_lag
 from lgsco.shared.models import Decision, IngestRun
-from lgsco.shared.schedule import ScheduledJob, months_back, refresh_months
+from lgsco.shared.schedule import SWEEP_MONTHS, ScheduledJob, months_back, refresh_months
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ async def _dispatch(
         return report.window_counts()
     elif kind == RunKind.REFRESH:
         today = ctx.get("today", today_utc)()
-        months = refresh_months(str(params.get("scheduled") or ""))
+        months = await _refresh_months(ctx, str(params.get("scheduled") or ""))
         report = await crawler.crawl(
             months_back(today, months), today, run_id=run_id, refresh=True, since=started_at
         )
@@ -121,6 +122,23 @@ async def _dispatch(
     elif kind == RunKind.REPARSE:
         await reparse_all(ctx["sessionmaker"])
     return {}
+
+
+async def _refresh_months(ctx: JobContext, scheduled: str) -> int:
+    """Months a refresh looks back: its schedule's, widened to cover the longest publication
+    lag the refresh has seen in the last year (plus a margin), up to the weekly sweep's 24."""
+    months = refresh_months(scheduled)
+    if months >= SWEEP_MONTHS:
+        return months
+    year_ago = datetime.now(UTC) - timedelta(days=365)
+    async with ctx["sessionmaker"]() as session:
+        lag = await publication_lag(session, since=year_ago)
+    wider = months_to_cover(months, lag.max_days, cap=SWEEP_MONTHS)
+    if wider > months:
+        log.info(
+            "refresh over %d months: decisions were published %s days late", wider, lag.max_days
+        )
+    return wider
 
 
 async def _recheck_slice(ctx: JobContext, run_id: int) -> None:

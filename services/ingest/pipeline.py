@@ -272,7 +272,12 @@ class Ingestor:
             )
             return IngestOutcome(reference, FetchResult.FAILED, f"quarantined: {reason}")
         result = await store.upsert_decision(
-            conn, parsed, raw_page_id=raw_page_id, seen_at=page.fetched_at, current=current
+            conn,
+            parsed,
+            raw_page_id=raw_page_id,
+            seen_at=page.fetched_at,
+            current=current,
+            run_id=run_id,
         )
         return IngestOutcome(reference, result)
 

@@ -175,16 +175,18 @@ async def upsert_decision(
     raw_page_id: int | None,
     seen_at: datetime,
     current: Known | None,
+    run_id: int | None = None,
 ) -> FetchResult:
     """Insert a new decision, or record a new version when what the page says has changed.
 
-    `current` is the decision's stored state, read under the reference's lock.
+    `current` is the decision's stored state, read under the reference's lock; `run_id`, the
+    run storing it, is kept on a new decision as the run that first saw it.
     """
     if current is not None and current.content_hash == record.content_hash:
         return await _same_content(conn, current, raw_page_id or current.raw_page_id, seen_at)
     columns = _columns(record, raw_page_id=raw_page_id, seen_at=seen_at)
     if current is None:
-        decision_id = await _insert_decision(conn, record.reference, columns, seen_at)
+        decision_id = await _insert_decision(conn, record.reference, columns, seen_at, run_id)
         changed, version = list(_TRACKED_FIELDS), 1
     else:
         changed = await _changed_fields(conn, current.id, record)
@@ -236,7 +238,11 @@ async def _same_content(
 
 
 async def _insert_decision(
-    conn: AsyncConnection, reference: str, columns: dict[str, Any], seen_at: datetime
+    conn: AsyncConnection,
+    reference: str,
+    columns: dict[str, Any],
+    seen_at: datetime,
+    run_id: int | None,
 ) -> int:
     row = await conn.execute(
         _INSERT_DECISION,
@@ -245,6 +251,7 @@ async def _insert_decision(
             "reference": reference,
             "version": 1,
             "first_seen_at": seen_at,
+            "first_seen_run_id": run_id,
             "status": PublicationStatus.PUBLISHED,
             "withdrawn_on": None,
         },
