@@ -220,3 +220,48 @@ async def test_a_requested_crawl_that_read_nothing_says_so_and_is_not_the_last_s
     assert late <= set(await stored(sessionmaker))
     async with sessionmaker() as session:
         assert (await last_success(session))[RunKind.CRAWL.value] == refreshed.finished_at
+
+
+def test_lgsco_crawl_says_what_it_skipped_refreshes_on_request_and_refuses_the_future(
+    fake_site: FakeSite, database_url: str, redis_url: str
+) -> None:
+    """Synchronous: the CLI runs its own event loop, as it does for an operator."""
+    import asyncio
+
+    from typer.testing import CliRunner
+
+    from lgsco.cli import app
+    from tests.conftest import truncate_all
+
+    asyncio.run(truncate_all(database_url))
+    add(fake_site, 1, [date(2024, 1, 5), date(2024, 2, 7)])
+    env = {
+        "LGSCO_DATABASE_URL": database_url,
+        "LGSCO_REDIS_URL": redis_url,
+        "LGSCO_SITE_URL": fake_site.url,
+        "LGSCO_REQUESTS_PER_SECOND": "50",
+        "LGSCO_LOG_FORMAT": "text",
+    }
+    window = ["crawl", "--from", "2024-01-01", "--to", "2024-02-29"]
+    first = CliRunner().invoke(app, window, env=env)
+    assert first.exit_code == 0, first.output
+    assert first.output.splitlines()[-1] == "2 windows crawled, 0 already complete; new 2"
+    add(fake_site, 100, [date(2024, 2, 20)])
+    again = CliRunner().invoke(app, window, env=env)
+    assert again.output.splitlines()[-1] == (
+        "0 windows crawled, 2 already complete; use --refresh to re-read them; no decisions"
+    )
+    refreshed = CliRunner().invoke(app, [*window, "--refresh"], env=env)
+    assert refreshed.exit_code == 0, refreshed.output
+    assert refreshed.output.splitlines()[-1] == (
+        "2 windows crawled, 0 already complete; new 1, unchanged 2"
+    )
+    future = CliRunner().invoke(
+        app, ["crawl", "--from", "2099-01-01", "--to", "2099-02-01"], env=env
+    )
+    assert future.exit_code == 2
+    assert "error: --from 2099-01-01 is after today" in future.output
+    clamped = CliRunner().invoke(
+        app, ["crawl", "--from", "2024-02-01", "--to", "2099-02-01"], env=env
+    )
+    assert f"--to 2099-02-01 is after today: crawling up to {today_utc()}" in clamped.output

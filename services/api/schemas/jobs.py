@@ -78,7 +78,7 @@ class ScheduleRead(BaseModel):
     cron: str = Field(examples=["15 3 * * *"])
     description: str
     next_run_at: datetime | None = Field(description="Next run (UTC); null when disabled.")
-    last_run: LastRun | None = Field(description="The newest run of this kind, however started.")
+    last_run: LastRun | None = Field(description="The newest run this scheduled job created.")
 
 
 class Schedules(BaseModel):
