@@ -287,9 +287,10 @@ class Crawler:
                 and window.lease_until > now
             ):
                 return window.id, WindowState.BUSY, 0
-            if window.completed_at is not None:
-                if not refresh:
-                    return window.id, WindowState.COMPLETE, 0
+            if window.completed_at is not None and not refresh:
+                return window.id, WindowState.COMPLETE, 0
+            if refresh and (window.completed_at is not None or window.run_id != run_id):
+                # Re-read from the first page; only this run's own progress is resumed.
                 window.completed_at = None
                 window.next_page = 1
             window.lease_holder = holder
