@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco.ingest import jobs
-from lgsco.ingest.pipeline import Ingestor
+from lgsco.ingest import jobs, store
+from lgsco.ingest.pipeline import STORE_ATTEMPTS, Ingestor
 from lgsco.ingest.worker import site_client
 from lgsco.shared import queue as jobqueue
 from lgsco.shared import runs
@@ -92,3 +94,37 @@ async def test_a_decision_that_trips_a_constraint_fails_alone(
     outcome = await Ingestor(sessionmaker, ctx["client"]).ingest("25 000 500")
     assert outcome.result == FetchResult.NEW
     assert (await stored(sessionmaker))["25 000 500"].organisations[0].name == "Eastmere Council"
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"  # as asyncpg's DeadlockDetectedError carries it
+
+
+async def test_a_deadlock_is_stored_again_and_one_that_persists_fails_alone(
+    fake_site: FakeSite, sessionmaker: Maker, ctx: jobs.JobContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deadlock cannot be provoked on cue, so the store's statement raises one (a mock)."""
+    real = store.upsert_decision
+    calls: list[str] = []
+    failing = {"25 000 601": 1, "25 000 602": 99}
+
+    async def deadlocking(conn: Any, record: Any, **kwargs: Any) -> Any:
+        calls.append(record.reference)
+        if calls.count(record.reference) <= failing.get(record.reference, 0):
+            raise DBAPIError("UPDATE decision ...", {}, _Deadlock("deadlock detected"))
+        return await real(conn, record, **kwargs)
+
+    monkeypatch.setattr(store, "upsert_decision", deadlocking)
+    for reference in failing:
+        fake_site.add(invented_decision(reference, date(2025, 4, 1)))
+    ingestor = Ingestor(sessionmaker, ctx["client"])
+    once = await ingestor.ingest("25 000 601")
+    always = await ingestor.ingest("25 000 602")
+    assert once.result == FetchResult.NEW and calls.count("25 000 601") == 2
+    assert always.result == FetchResult.FAILED
+    assert calls.count("25 000 602") == STORE_ATTEMPTS
+    assert always.reason == "not stored: _Deadlock (40P01): deadlock detected"
+    async with sessionmaker() as session:
+        failures = [(f.reference, f.kind) for f in await session.scalars(select(IngestFailure))]
+    assert failures == [("25 000 602", "store")]
+    assert set(await stored(sessionmaker)) == {"25 000 601"}

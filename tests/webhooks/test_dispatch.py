@@ -5,6 +5,7 @@ or the remedies change."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -18,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from lgsco.ingest import deliveries
 from lgsco.shared import webhooks
-from lgsco.shared.domain import Outcome, RemedyStatus, RemedyType
+from lgsco.shared.domain import Outcome, PublicationStatus, RemedyStatus, RemedyType
 from lgsco.shared.models import Decision, Delivery, Event, Remedy, Subscription
 from tests.api.factories import make_decision
 from tests.webhooks.test_webhooks import config, subscribe
@@ -203,3 +204,49 @@ async def test_reminders_are_one_insert_raised_again_only_when_something_changed
         ]
     )
     assert len(await tick(now + timedelta(days=1))) == 1  # the next day: raised again
+
+
+async def test_removal_webhooks_say_which_it_was(sessionmaker: Maker) -> None:
+    from tests.webhooks.receiver import Receiver
+    from tests.webhooks.test_webhooks import run
+
+    receiver = Receiver()
+    receiver.start()
+    try:
+        await subscribe(
+            sessionmaker,
+            f"{receiver.url}/hook",
+            [
+                webhooks.DECISION_ARCHIVED,
+                webhooks.DECISION_WITHDRAWN,
+                webhooks.DECISION_REPUBLISHED,
+            ],
+        )
+        gone_on = date(2026, 3, 1)
+        async with sessionmaker.begin() as session:
+            for status, event_type, republished_on in (
+                (PublicationStatus.ARCHIVED, webhooks.DECISION_ARCHIVED, None),
+                (PublicationStatus.WITHDRAWN, webhooks.DECISION_WITHDRAWN, None),
+                (PublicationStatus.PUBLISHED, webhooks.DECISION_REPUBLISHED, date(2026, 4, 2)),
+            ):
+                decision = await make_decision(
+                    session, status=status, withdrawn_on=gone_on, republished_on=republished_on
+                )
+                session.add(Event(type=event_type, decision_id=decision.id))
+        await run(sessionmaker)
+    finally:
+        receiver.stop()
+    got = sorted(
+        (
+            body["type"],
+            body["decision"]["status"],
+            body["decision"]["withdrawn_on"],
+            body["decision"]["republished_on"],
+        )
+        for body in (json.loads(r.body) for r in receiver.received)
+    )
+    assert got == [
+        ("decision.archived", "archived", "2026-03-01", None),
+        ("decision.republished", "published", "2026-03-01", "2026-04-02"),
+        ("decision.withdrawn", "withdrawn", "2026-03-01", None),
+    ]
