@@ -42,6 +42,10 @@ def upgrade() -> None:
         ["id"],
         ondelete="SET NULL",
     )
+    # The lag figures start from the refresh runs and reach their decisions through this.
+    op.create_index(
+        op.f("ix_decision_first_seen_run_id"), "decision", ["first_seen_run_id"], unique=False
+    )
     op.drop_constraint(op.f("ck_decision_publicationstatus"), "decision", type_="check")
     op.create_check_constraint(
         op.f("ck_decision_publicationstatus"),
@@ -62,6 +66,7 @@ def downgrade() -> None:
     op.create_check_constraint(
         op.f("ck_decision_publicationstatus"), "decision", "status IN ('published', 'withdrawn')"
     )
+    op.drop_index(op.f("ix_decision_first_seen_run_id"), table_name="decision")
     op.drop_constraint(
         op.f("fk_decision_first_seen_run_id_ingest_run"), "decision", type_="foreignkey"
     )

@@ -68,7 +68,7 @@ class Decision(Base):
     # The run that first stored it: a decision the scheduled refresh found measures the lag
     # between decision date and publication; one a backfill found does not.
     first_seen_run_id: Mapped[int | None] = mapped_column(
-        ForeignKey("ingest_run.id", ondelete="SET NULL")
+        ForeignKey("ingest_run.id", ondelete="SET NULL"), index=True
     )
     last_fetched_at: Mapped[Timestamp]
     last_changed_at: Mapped[Timestamp]
