@@ -193,7 +193,10 @@ def decision_filters(
     ] = None,
     changed_since: Annotated[
         IsoDateTime | None,
-        Query(description="Created, changed or withdrawn after this time (UTC if no offset)."),
+        Query(
+            description="Created, changed, taken down or republished after this time (UTC if "
+            "no offset)."
+        ),
     ] = None,
 ) -> DecisionFilters:
     check_financial_year(financial_year)

@@ -289,7 +289,7 @@ class Ingestor:
         current: store.Known | None,
         run_id: int | None,
     ) -> IngestOutcome:
-        """A 404/410: a stored decision is withdrawn, an unknown reference is not found."""
+        """A 404/410: a stored decision is archived or withdrawn, an unknown one not found."""
         if current is None:
             await store.record_failure(
                 conn,

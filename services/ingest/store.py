@@ -425,7 +425,8 @@ async def _stored_remedies(conn: AsyncConnection, decision_id: int) -> dict[str,
 
 
 async def decision_stored(conn: AsyncConnection, result: FetchResult, decision_id: int) -> None:
-    """A decision was published, changed or withdrawn: one outbox event; other results: none."""
+    """A decision was published, changed, taken down or republished: one outbox event; other
+    results: none."""
     if (event_type := events.DECISION_EVENTS.get(result)) is not None:
         await conn.execute(_INSERT_EVENT, {"type": event_type, "decision_id": decision_id})
 

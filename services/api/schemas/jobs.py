@@ -29,7 +29,8 @@ class RunRead(BaseModel):
     )
     counts: dict[str, int] = Field(
         description=(
-            "Per-reference results: new, changed, unchanged, withdrawn, not_found, failed; a "
+            "Per-reference results: new, changed, unchanged, withdrawn, archived, republished, "
+            "not_found, failed; a "
             "crawl or refresh also counts its month windows: windows_crawled, windows_complete "
             "(completed before and skipped) and windows_by_other_runs."
         ),
