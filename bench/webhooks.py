@@ -68,12 +68,22 @@ async def populate(url: str) -> None:
             "SELECT d.id, 1 + d.id % $1, 0 FROM decision d",
             ORGANISATIONS,
         )
+        # Columns a later schema requires (none of their values matters to the dispatcher).
+        present = {
+            r["column_name"]
+            for r in await conn.fetch(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'remedy'"
+            )
+        }
+        later = {"commitment": "'agreed'", "status_source": "'inferred'"}
+        names = "".join(f", {c}" for c in later if c in present)
+        values = "".join(f", {v}" for c, v in later.items() if c in present)
         await conn.execute(
             "INSERT INTO remedy (decision_id, fingerprint, position, type, sentence, due_on, "
-            "current, status, revision) "
+            f"current, status, revision{names}) "
             "SELECT 1 + (i * 7) % $1, md5(i::text) || md5(i::text), 0, 'apology', "
             "'apologise to Mrs X', current_date - 1 - i % 300, true, "
-            "CASE WHEN i <= $2 THEN 'pending' ELSE 'completed' END, 1 "
+            f"CASE WHEN i <= $2 THEN 'pending' ELSE 'completed' END, 1{values} "
             "FROM generate_series(1, $3) AS i",
             DECISIONS,
             OVERDUE,
