@@ -157,6 +157,9 @@ async def test_lag_is_measured_on_what_the_refresh_found_and_widens_the_daily_re
         assert custom["publication_lag"]["late"] == 1
         page = (await api.get("/console")).text
         assert 'data-field="max_days">150 days' in page
+        metrics = (await api.get("/metrics")).text
+        assert 'lgsco_publication_lag_days{statistic="max"} 150.0' in metrics
+        assert "lgsco_publication_late_decisions 2.0" in metrics
 
     # Decisions came 150 days late: the next daily refresh looks back 7 months (150 + 31 days).
     tomorrow = today + timedelta(days=1)
