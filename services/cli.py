@@ -102,8 +102,18 @@ def crawl(
     from_: Annotated[str, typer.Option("--from", help="First decision date, YYYY-MM-DD.")],
     to: Annotated[str, typer.Option("--to", help="Last decision date, YYYY-MM-DD.")],
     organisation: Annotated[str | None, typer.Option(help="Only this organisation.")] = None,
+    refresh: Annotated[
+        bool,
+        typer.Option(
+            "--refresh",
+            help="Re-read months already crawled (conditional requests), for decisions "
+            "published since.",
+        ),
+    ] = False,
 ) -> None:
-    """Crawl the site's search by month windows (resumable) and store every decision."""
+    """Crawl the site's search by month windows (resumable) and store every decision.
+
+    Months a crawl completed are skipped unless --refresh; the current month is always read."""
     from lgsco.commands import crawl_window
 
     try:
@@ -114,9 +124,18 @@ def crawl(
     if end < start:
         typer.echo("error: --to is before --from", err=True)
         raise typer.Exit(2)
+    from lgsco.ingest.crawl import FutureWindow, check_dates, today_utc
+
+    try:
+        check_dates(start, end, today_utc())
+    except FutureWindow as exc:
+        typer.echo(f"error: --from {exc}", err=True)
+        raise typer.Exit(2) from None
     settings = _settings()
     with runtime.services(settings) as urls:
-        ok = asyncio.run(crawl_window(settings, urls, start, end, organisation, echo=typer.echo))
+        ok = asyncio.run(
+            crawl_window(settings, urls, start, end, organisation, refresh=refresh, echo=typer.echo)
+        )
     raise typer.Exit(0 if ok else 1)
 
 

@@ -12,7 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco.ingest.crawl import Crawler, CrawlError
+from lgsco.ingest import store
+from lgsco.ingest.crawl import Crawler, CrawlError, FutureWindow, check_dates, today_utc
 from lgsco.ingest.fetch import FetchError, SiteClient
 from lgsco.ingest.pipeline import Ingestor, IngestOutcome
 from lgsco.ingest.reparse import reparse_all
@@ -98,11 +99,26 @@ async def crawl_window(
     end: date,
     organisation: str | None,
     *,
+    refresh: bool = False,
     echo: Echo,
 ) -> bool:
+    """Crawl [start, end]; False if it stopped or a decision failed. An end after today is
+    crawled up to today (said so); a start after today is refused before anything runs."""
+    try:
+        clamped = check_dates(start, end, today_utc())
+    except FutureWindow as exc:
+        echo(f"error: --from {exc}")
+        return False
+    if clamped != end:
+        echo(f"--to {end} is after today: crawling up to {clamped}")
     async with _ingest_context(settings, urls) as (sessionmaker, client):
         crawler = Crawler(sessionmaker, client, concurrency=settings.crawl_concurrency)
-        params = {"from": start.isoformat(), "to": end.isoformat(), "organisation": organisation}
+        params = {
+            "from": start.isoformat(),
+            "to": clamped.isoformat(),
+            "organisation": organisation,
+            "refresh": refresh,
+        }
         columns = (
             TextColumn("{task.description}"),
             BarColumn(),
@@ -120,15 +136,22 @@ async def crawl_window(
             try:
                 async with _recorded_run(sessionmaker, RunKind.CRAWL, params) as run_id:
                     report = await crawler.crawl(
-                        start, end, organisation=organisation, run_id=run_id, progress=advance
+                        start,
+                        clamped,
+                        organisation=organisation,
+                        run_id=run_id,
+                        refresh=refresh,
+                        progress=advance,
                     )
+                    async with sessionmaker.begin() as session:
+                        await store.add_counts(
+                            await session.connection(), run_id, report.window_counts()
+                        )
             except (CrawlError, FetchError) as exc:
                 echo(f"crawl stopped: {exc} (run it again to resume where it stopped)")
                 return False
         counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items())) or "no decisions"
-        done, skipped = report.windows_done, report.windows_skipped
-        windows = f"windows crawled {done}, already complete {skipped}"
-        echo(f"{windows}; {counts}")
+        echo(f"{report.summary('--refresh')}; {counts}")
         return report.counts.get(FetchResult.FAILED.value, 0) == 0
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from typing import Any
+
+from sqlalchemy import MetaData, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -19,6 +22,35 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class DatabaseUnreachable(ConnectionError):
+    """Opening a connection to PostgreSQL failed: refused, timed out, host not resolved.
+
+    asyncpg raises these as plain `OSError`/`TimeoutError`, which SQLAlchemy passes through
+    unwrapped; renamed at the one place a connection is opened, they cannot be confused with
+    any other I/O error (a file, a socket to the site) raised while serving a request.
+    """
+
+
+# SQLSTATEs meaning "the server is not there for you right now": connection exceptions (class
+# 08) and a server shutting down or starting up (57P01-57P03). asyncpg raises these as its own
+# classes, which SQLAlchemy wraps in a plain DBAPIError rather than an OperationalError.
+_SERVER_GONE = frozenset({"57P01", "57P02", "57P03"})
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached (as opposed to a bug or a bad query)."""
+    if isinstance(exc, DatabaseUnreachable):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    if sqlstate is None and exc.orig is not None:
+        sqlstate = getattr(exc.orig.__cause__, "sqlstate", None)
+    return isinstance(sqlstate, str) and (sqlstate.startswith("08") or sqlstate in _SERVER_GONE)
 
 
 class Base(DeclarativeBase):
@@ -50,7 +82,17 @@ def make_engine(url: str, *, pool: bool = True, statement_timeout_ms: int = 30_0
         kwargs |= {"pool_size": 10, "max_overflow": 10, "pool_timeout": 2}
     else:
         kwargs["poolclass"] = NullPool
-    return create_async_engine(async_url(url), **kwargs)
+    engine = create_async_engine(async_url(url), **kwargs)
+    event.listen(engine.sync_engine, "do_connect", _connect)
+    return engine
+
+
+def _connect(dialect: Any, conn_rec: Any, cargs: Any, cparams: Any) -> Any:
+    """Open a DBAPI connection as SQLAlchemy would, naming a failure to reach the server."""
+    try:
+        return dialect.loaded_dbapi.connect(*cargs, **cparams)
+    except OSError as exc:  # TimeoutError and ConnectionError are OSErrors
+        raise DatabaseUnreachable(f"{type(exc).__name__}: {exc}") from exc
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

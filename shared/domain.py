@@ -96,8 +96,21 @@ class Provenance(StrEnum):
 
 
 class PublicationStatus(StrEnum):
+    """Whether the site serves the decision's page. The record is kept whatever the answer.
+
+    The LGSCO keeps decisions online for five years: a page gone at about that age is
+    `archived`; one gone sooner was `withdrawn` (after a review, for instance). A page back
+    after being gone is `published` again, with `republished_on` set.
+    """
+
     PUBLISHED = "published"
     WITHDRAWN = "withdrawn"
+    ARCHIVED = "archived"
+
+
+# Taken down when the decision is older than this: aged out, not withdrawn. Five years, less a
+# margin for the site counting from publication (weeks after the decision date) or a little early.
+ARCHIVE_AFTER_DAYS = 5 * 365 - 90
 
 
 class OrganisationKind(StrEnum):
@@ -134,5 +147,7 @@ class FetchResult(StrEnum):
     CHANGED = "changed"
     UNCHANGED = "unchanged"
     WITHDRAWN = "withdrawn"
+    ARCHIVED = "archived"  # taken down at about five years
+    REPUBLISHED = "republished"  # back after being taken down (maybe changed)
     NOT_FOUND = "not_found"
     FAILED = "failed"

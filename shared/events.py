@@ -16,6 +16,8 @@ DECISION_EVENTS = {
     FetchResult.NEW: webhooks.DECISION_PUBLISHED,
     FetchResult.CHANGED: webhooks.DECISION_CHANGED,
     FetchResult.WITHDRAWN: webhooks.DECISION_WITHDRAWN,
+    FetchResult.ARCHIVED: webhooks.DECISION_ARCHIVED,
+    FetchResult.REPUBLISHED: webhooks.DECISION_REPUBLISHED,
 }
 
 

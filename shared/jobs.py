@@ -8,7 +8,7 @@ queued or running returns that run instead of starting another.
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -57,11 +57,27 @@ class CrawlRequest(BaseModel):
     from_: date = Field(alias="from", description="First decision date of the window.")
     to: date = Field(description="Last decision date of the window (inclusive).")
     organisation: str | None = Field(default=None, max_length=300)
+    refresh: bool = Field(
+        default=False,
+        description=(
+            "Re-read windows an earlier crawl completed (conditional requests: an unchanged "
+            "page costs a 304), to find decisions published since. Without it, completed "
+            "months are skipped; the current month is always read."
+        ),
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> CrawlRequest:
         if self.to < self.from_:
             raise ValueError("'to' must not be before 'from'")
+        today = datetime.now(UTC).date()
+        if self.from_ > today:
+            raise ValueError(
+                f"'from' ({self.from_}) is after today ({today}): no decision is dated in the "
+                "future, so there is nothing to crawl"
+            )
+        # A 'to' after today is crawled up to today (the run's params show the date used).
+        self.to = min(self.to, today)
         return self
 
     def job_key(self) -> str:
@@ -69,7 +85,8 @@ class CrawlRequest(BaseModel):
         organisation = self.organisation or ""
         if len(organisation) > 120:
             organisation = "sha256:" + hashlib.sha256(organisation.encode()).hexdigest()
-        return f"crawl:{self.from_}:{self.to}:{organisation}"
+        refresh = ":refresh" if self.refresh else ""
+        return f"crawl:{self.from_}:{self.to}:{organisation}{refresh}"
 
     @property
     def run_kind(self) -> RunKind:

@@ -48,3 +48,18 @@ async def queued_or_running(session: AsyncSession) -> int:
         select(func.count()).select_from(IngestRun).where(IngestRun.status.in_(ACTIVE))
     )
     return int(count or 0)
+
+
+def window_note(counts: dict[str, int], refresh_hint: str) -> str | None:
+    """`2 windows crawled, 22 already complete` for a run that counted its windows, else None;
+    a run that read none says how to re-read them (`refresh_hint`: the option's spelling)."""
+    if "windows_crawled" not in counts:
+        return None
+    crawled, complete = counts["windows_crawled"], counts.get("windows_complete", 0)
+    others = counts.get("windows_by_other_runs", 0)
+    line = f"{crawled} window{'s' if crawled != 1 else ''} crawled, {complete} already complete"
+    if others:
+        line += f", {others} crawled by another run"
+    if crawled == 0 and others == 0 and complete:
+        line += f"; use {refresh_hint} to re-read them"
+    return line

@@ -91,7 +91,8 @@ class Settings(BaseSettings):
     )
     log_format: Literal["json", "text"] = Field(default="json", description="Log line format.")
     schedule_enabled: bool = Field(
-        default=True, description="Run the daily refresh and recheck jobs on the worker."
+        default=True,
+        description="Run the daily refresh and recheck and the weekly sweep on the worker.",
     )
     recheck_days: int = Field(
         default=30, ge=1, le=365, description="Days over which every stored decision is rechecked."

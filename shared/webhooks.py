@@ -18,10 +18,20 @@ from urllib.parse import urlsplit
 DECISION_PUBLISHED = "decision.published"
 DECISION_CHANGED = "decision.changed"
 DECISION_WITHDRAWN = "decision.withdrawn"
+DECISION_ARCHIVED = "decision.archived"
+DECISION_REPUBLISHED = "decision.republished"
 REMEDY_DUE_SOON = "remedy.due_soon"
 REMEDY_OVERDUE = "remedy.overdue"
 PING = "ping"
-EVENTS = (DECISION_PUBLISHED, DECISION_CHANGED, DECISION_WITHDRAWN, REMEDY_DUE_SOON, REMEDY_OVERDUE)
+EVENTS = (
+    DECISION_PUBLISHED,
+    DECISION_CHANGED,
+    DECISION_WITHDRAWN,
+    DECISION_ARCHIVED,
+    DECISION_REPUBLISHED,
+    REMEDY_DUE_SOON,
+    REMEDY_OVERDUE,
+)
 
 SIGNATURE_HEADER = "X-LGSCO-Signature"  # "t=<unix seconds>,v1=<hex HMAC-SHA256>"
 

@@ -187,11 +187,22 @@ def decision_filters(
         bool | None, Query(description="Only decisions with remedies (or without).")
     ] = None,
     status: Annotated[
-        PublicationStatus | None, Query(description="published or withdrawn.")
+        PublicationStatus | None,
+        Query(
+            description="published (online), archived (taken down at about five years) or "
+            "withdrawn (taken down sooner)."
+        ),
+    ] = None,
+    republished: Annotated[
+        bool | None,
+        Query(description="Only decisions taken down and published again (or never taken down)."),
     ] = None,
     changed_since: Annotated[
         IsoDateTime | None,
-        Query(description="Created, changed or withdrawn after this time (UTC if no offset)."),
+        Query(
+            description="Created, changed, taken down or republished after this time (UTC if "
+            "no offset)."
+        ),
     ] = None,
 ) -> DecisionFilters:
     check_financial_year(financial_year)
@@ -208,6 +219,7 @@ def decision_filters(
         q=q,
         has_remedy=has_remedy,
         status=status,
+        republished=republished,
         changed_since=changed_since,
     )
 

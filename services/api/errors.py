@@ -21,6 +21,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from lgsco.shared.db import DatabaseUnreachable, connection_lost
+
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = "5"
 
@@ -178,24 +180,9 @@ _redis_down = _unavailable(
 )
 
 
-# SQLSTATEs meaning "the server is not there for you right now": connection exceptions (class
-# 08) and a server shutting down or starting up (57P01-57P03). asyncpg raises these as its own
-# classes, which SQLAlchemy wraps in a plain DBAPIError rather than an OperationalError.
-_SERVER_GONE = frozenset({"57P01", "57P02", "57P03"})
-
-
 def database_gone(exc: BaseException) -> bool:
     """Whether `exc` says the database is unreachable (as opposed to a bug or a bad query)."""
-    if isinstance(exc, DATABASE_DOWN):
-        return True
-    if not isinstance(exc, DBAPIError):
-        return False
-    if exc.connection_invalidated:
-        return True
-    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-    if sqlstate is None and exc.orig is not None:
-        sqlstate = getattr(exc.orig.__cause__, "sqlstate", None)
-    return isinstance(sqlstate, str) and (sqlstate.startswith("08") or sqlstate in _SERVER_GONE)
+    return isinstance(exc, DATABASE_DOWN) or connection_lost(exc)
 
 
 async def _dbapi(request: Request, exc: Exception) -> JSONResponse:
@@ -206,20 +193,21 @@ async def _dbapi(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error", exc_info=exc)
+    request_id = getattr(request.state, "request_id", None)
+    log.exception("unhandled error", exc_info=exc, extra={"request_id": request_id})
     return problem_response(
         request, 500, "An unexpected error occurred; it has been logged with this request's id."
     )
 
 
-# A connection refused, a pool timeout, a server restarting: all mean "the database is down".
+# A connection refused or timed out, a connection lost, a pool timeout: the database is down
+# (or saturated). Any other OSError or TimeoutError is a fault of this service: a 500, logged
+# with the request id.
 DATABASE_DOWN: tuple[type[Exception], ...] = (
     OperationalError,
     InterfaceError,
     PoolTimeout,
-    ConnectionError,
-    TimeoutError,
-    OSError,
+    DatabaseUnreachable,
 )
 
 

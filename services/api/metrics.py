@@ -56,6 +56,18 @@ class ApiMetrics:
             registry=r,
         )
         self.queue_depth = Gauge("lgsco_queue_depth", "Jobs waiting in the arq queue.", registry=r)
+        self.lag = Gauge(
+            "lgsco_publication_lag_days",
+            "Days from decision date to first sight, over decisions the refresh found "
+            "(p50, p95, max).",
+            ["statistic"],
+            registry=r,
+        )
+        self.late = Gauge(
+            "lgsco_publication_late_decisions",
+            "Decisions the refresh first saw more than 92 days after their decision date.",
+            registry=r,
+        )
         self.rate_limited = Counter(
             "lgsco_rate_limited",
             "Requests refused with 429, by what was counted (address or key).",

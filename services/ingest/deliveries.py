@@ -1,8 +1,11 @@
 """Webhook delivery, run by the worker and never inside an API request.
 
-Three steps, each safe to run on several workers at once and to repeat:
-1. `raise_remedy_reminders` records `remedy.due_soon` / `remedy.overdue` events (once each);
-2. `fan_out` turns each new event into one delivery row per matching subscription;
+Every tick first asks one cheap question, whether any subscription is active; if none is,
+that is all. Then three steps, each safe to run on several workers at once and to repeat:
+1. `raise_remedy_reminders` records `remedy.due_soon` / `remedy.overdue` events (once each), in
+   one INSERT ... SELECT, when the day changes or a new remedy was stored;
+2. `fan_out` turns each new event into one delivery row per matching subscription, in one
+   statement with the subscriptions' filters in SQL;
 3. `deliver_due` leases due deliveries, POSTs them concurrently (a slow receiver costs only its
    own timeout), records every attempt, and schedules retries with exponential backoff for
    LGSCO_WEBHOOK_RETRY_HOURS, after which the subscription is suspended with the reason.
@@ -15,13 +18,13 @@ import asyncio
 import json
 import random
 import time
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import and_, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
@@ -29,6 +32,7 @@ from lgsco.shared import webhooks
 from lgsco.shared.domain import RemedyStatus
 from lgsco.shared.models import (
     Decision,
+    DecisionVersion,
     Delivery,
     DeliveryAttempt,
     Event,
@@ -51,85 +55,161 @@ class WebhookConfig:
     user_agent: str
 
 
+# --- 0. the gate ---------------------------------------------------------------------------
+
+# One round trip a tick: whether any subscription is active, what reminders they want, and a
+# high-water mark of remedies (a new remedy may already be due). No subscription: nothing else.
+_GATE = text(
+    "SELECT count(*) AS active, "
+    "max(due_soon_days) FILTER (WHERE :due_soon = ANY(events)) AS notice, "
+    "coalesce(bool_or(:overdue = ANY(events)), false) AS overdue, "
+    "(SELECT max(id) FROM remedy) AS remedy_mark "
+    "FROM subscription WHERE status = 'active'"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    active: int
+    notice: int | None  # the longest due-soon notice any active subscription asks for
+    overdue: bool  # whether any active subscription wants overdue reminders
+    remedy_mark: int | None
+
+
+async def gate(session: AsyncSession) -> Gate:
+    params = {"due_soon": webhooks.REMEDY_DUE_SOON, "overdue": webhooks.REMEDY_OVERDUE}
+    row = (await session.execute(_GATE, params)).one()
+    return Gate(int(row.active), row.notice, bool(row.overdue), row.remedy_mark)
+
+
 # --- 1. reminders ------------------------------------------------------------------------------
 
+_REMINDERS = text(
+    "INSERT INTO event (type, remedy_id, decision_id, due_on_key, fanned_out, created_at) "
+    "SELECT CASE WHEN r.due_on < :today THEN :overdue_type ELSE :due_soon_type END, "
+    "r.id, r.decision_id, to_char(r.due_on, 'YYYY-MM-DD'), false, now() "
+    "FROM remedy r "
+    "WHERE r.status = :pending AND r.current AND r.due_on IS NOT NULL AND ("
+    "(:overdue AND r.due_on < :today) OR "
+    "(CAST(:notice AS int) IS NOT NULL AND r.due_on >= :today "
+    "AND r.due_on <= :today + CAST(:notice AS int))) "
+    "ON CONFLICT (type, remedy_id, due_on_key) DO NOTHING"
+)
 
-async def raise_remedy_reminders(session: AsyncSession, today: date) -> int:
-    """Record due-soon (within the longest notice any subscription asks for) and overdue events."""
-    notice = await session.scalar(
-        select(Subscription.due_soon_days)
-        .where(Subscription.status == "active")
-        .order_by(Subscription.due_soon_days.desc())
-        .limit(1)
+
+async def raise_remedy_reminders(
+    session: AsyncSession, today: date, state: Gate | None = None
+) -> int:
+    """Record due-soon (within the longest notice any subscription asks for) and overdue events
+    that subscriptions want, once per remedy and due date, in one INSERT ... SELECT."""
+    state = state or await gate(session)
+    if not state.active or (state.notice is None and not state.overdue):
+        return 0
+    result = await session.execute(
+        _REMINDERS,
+        {
+            "today": today,
+            "overdue_type": webhooks.REMEDY_OVERDUE,
+            "due_soon_type": webhooks.REMEDY_DUE_SOON,
+            "pending": RemedyStatus.PENDING.value,
+            "overdue": state.overdue,
+            "notice": state.notice,
+        },
     )
-    added = 0
-    pending = Remedy.status == RemedyStatus.PENDING
-    groups = [(webhooks.REMEDY_OVERDUE, and_(pending, Remedy.due_on < today))]
-    if notice is not None:
-        soon = and_(pending, Remedy.due_on >= today, Remedy.due_on <= today + timedelta(notice))
-        groups.append((webhooks.REMEDY_DUE_SOON, soon))
-    for event_type, condition in groups:
-        rows = (
-            await session.execute(
-                select(Remedy.id, Remedy.decision_id, Remedy.due_on).where(
-                    condition, Remedy.current.is_(True)
-                )
-            )
-        ).all()
-        for remedy_id, decision_id, due_on in rows:
-            result = await session.execute(
-                insert(Event)
-                .values(
-                    type=event_type,
-                    remedy_id=remedy_id,
-                    decision_id=decision_id,
-                    due_on_key=str(due_on),
-                )
-                .on_conflict_do_nothing()
-            )
-            added += result.rowcount or 0  # type: ignore[attr-defined]
-    return added
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+class ReminderClock:
+    """When reminders are due again: when the day changes, a new remedy is stored, or the
+    subscriptions want other reminders; not on every tick. Kept per engine (per worker), so
+    a restarted worker raises them once more, which ON CONFLICT makes harmless."""
+
+    def __init__(self) -> None:
+        self._last: weakref.WeakKeyDictionary[object, tuple[object, ...]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    @staticmethod
+    def key(today: date, state: Gate) -> tuple[object, ...]:
+        return (today, state.notice, state.overdue, state.remedy_mark)
+
+    def due(self, engine: object, key: tuple[object, ...]) -> bool:
+        return self._last.get(engine) != key
+
+    def done(self, engine: object, key: tuple[object, ...]) -> None:
+        """Once the reminders' transaction has committed."""
+        self._last[engine] = key
+
+
+REMINDERS = ReminderClock()
 
 
 # --- 2. fan-out --------------------------------------------------------------------------------
 
+FAN_OUT_BATCH = 5000
+
+# Each new event to every active subscription whose events and filters it matches, in one
+# statement (the filters are those of `matches`, in SQL). What a filter compares is read once per
+# event (its decision's organisations, category, outcome) and once per subscription (its filter
+# as arrays), so matching the two is a comparison of values. A subscription receives events
+# raised after it was created; a ping only its own subscription.
+_FAN_OUT = text(
+    "WITH batch AS ("
+    " SELECT id, type, decision_id, remedy_id, subscription_id, created_at FROM event"
+    " WHERE fanned_out = false ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED),"
+    " marked AS (UPDATE event SET fanned_out = true FROM batch WHERE event.id = batch.id),"
+    " events AS MATERIALIZED ("
+    " SELECT b.id, b.type, b.subscription_id, b.created_at, d.id AS decision_id,"
+    " lower(coalesce(d.category, '')) AS category, coalesce(d.outcome, '') AS outcome,"
+    " d.has_remedy, r.due_on,"
+    " ARRAY(SELECT lower(o.name) FROM decision_organisation x"
+    "  JOIN organisation o ON o.id = x.organisation_id WHERE x.decision_id = d.id)"
+    "  AS organisations"
+    " FROM batch b LEFT JOIN decision d ON d.id = b.decision_id"
+    " LEFT JOIN remedy r ON r.id = b.remedy_id),"
+    " subs AS MATERIALIZED ("
+    " SELECT s.id, s.events, s.created_at, s.due_soon_days,"
+    " ARRAY(SELECT lower(n) FROM jsonb_array_elements_text("
+    "  CASE WHEN jsonb_typeof(s.filters->'organisation') = 'array'"
+    "  THEN s.filters->'organisation' ELSE '[]'::jsonb END) AS n) AS organisations,"
+    " ARRAY(SELECT n FROM jsonb_array_elements_text("
+    "  CASE WHEN jsonb_typeof(s.filters->'outcome') = 'array'"
+    "  THEN s.filters->'outcome' ELSE '[]'::jsonb END) AS n) AS outcomes,"
+    " lower(nullif(s.filters->>'category', '')) AS category,"
+    " CASE WHEN jsonb_typeof(s.filters->'has_remedy') = 'boolean'"
+    "  THEN CAST(s.filters->>'has_remedy' AS boolean) END AS has_remedy"
+    " FROM subscription s WHERE s.status = 'active'),"
+    " wanted AS ("
+    " SELECT s.id AS subscription_id, e.id AS event_id FROM events e JOIN subs s ON"
+    " (e.type = :ping AND e.subscription_id = s.id)"
+    " OR (e.type <> :ping AND e.type = ANY(s.events) AND e.decision_id IS NOT NULL"
+    "  AND e.created_at >= s.created_at"
+    "  AND (e.type <> :due_soon OR e.due_on IS NULL OR e.due_on - :today <= s.due_soon_days)"
+    "  AND (cardinality(s.organisations) = 0 OR e.organisations && s.organisations)"
+    "  AND (s.category IS NULL OR e.category = s.category)"
+    "  AND (cardinality(s.outcomes) = 0 OR e.outcome = ANY(s.outcomes))"
+    "  AND (s.has_remedy IS NULL OR e.has_remedy = s.has_remedy))),"
+    " inserted AS ("
+    " INSERT INTO delivery (subscription_id, event_id, status, attempts, next_attempt_at)"
+    " SELECT subscription_id, event_id, 'pending', 0, :now FROM wanted"
+    " ON CONFLICT (subscription_id, event_id) DO NOTHING RETURNING 1)"
+    " SELECT count(*) FROM inserted"
+)
+
 
 async def fan_out(session: AsyncSession, now: datetime) -> int:
-    """One delivery per (new event, matching active subscription)."""
-    events = list(
-        await session.scalars(
-            select(Event)
-            .where(Event.fanned_out.is_(False))
-            .order_by(Event.id)
-            .limit(500)
-            .with_for_update(skip_locked=True)
-        )
+    """One delivery per (new event, matching active subscription), in one statement a batch."""
+    result = await session.execute(
+        _FAN_OUT,
+        {
+            "n": FAN_OUT_BATCH,
+            "ping": webhooks.PING,
+            "due_soon": webhooks.REMEDY_DUE_SOON,
+            "today": now.date(),
+            "now": now,
+        },
     )
-    if not events:
-        return 0
-    subscriptions = list(
-        await session.scalars(select(Subscription).where(Subscription.status == "active"))
-    )
-    created = 0
-    for event in events:
-        decision = await _decision(session, event.decision_id)
-        remedy = await session.get(Remedy, event.remedy_id) if event.remedy_id else None
-        for subscription in subscriptions:
-            if _wants(subscription, event, decision, remedy, now.date()):
-                result = await session.execute(
-                    insert(Delivery)
-                    .values(
-                        subscription_id=subscription.id,
-                        event_id=event.id,
-                        status="pending",
-                        attempts=0,
-                        next_attempt_at=now,
-                    )
-                    .on_conflict_do_nothing()
-                )
-                created += result.rowcount or 0  # type: ignore[attr-defined]
-        event.fanned_out = True
-    return created
+    return int(result.scalar_one())
 
 
 async def _decision(session: AsyncSession, decision_id: int | None) -> Decision | None:
@@ -142,25 +222,10 @@ async def _decision(session: AsyncSession, decision_id: int | None) -> Decision 
     )
 
 
-def _wants(
-    sub: Subscription, event: Event, decision: Decision | None, remedy: Remedy | None, today: date
-) -> bool:
-    if event.type == webhooks.PING:
-        return event.subscription_id == sub.id
-    if event.type not in sub.events or decision is None:
-        return False
-    due_on = remedy.due_on if remedy is not None else None
-    if (
-        event.type == webhooks.REMEDY_DUE_SOON
-        and due_on
-        and (due_on - today).days > sub.due_soon_days
-    ):
-        return False
-    return matches(sub.filters, decision)
-
-
 def matches(filters: dict[str, Any], decision: Decision) -> bool:
-    """Does a decision pass a subscription's filter: organisation, category, outcome, has_remedy?"""
+    """Does a decision pass a subscription's filter: organisation, category, outcome, has_remedy?
+
+    The same rules as the fan-out's SQL, for checking a filter on one decision in Python."""
     if names := filters.get("organisation"):
         wanted = {n.lower() for n in names}
         if not any(o.name.lower() in wanted for o in decision.organisations):
@@ -301,6 +366,17 @@ def backoff(attempts: int, retry_hours: float) -> timedelta:
     return timedelta(seconds=seconds * random.uniform(0.8, 1.2))  # noqa: S311  # nosec B311
 
 
+async def _changed_fields(session: AsyncSession, decision: Decision) -> list[str]:
+    """What the decision's latest version changed (every field for the first version)."""
+    fields = await session.scalar(
+        select(DecisionVersion.changed_fields).where(
+            DecisionVersion.decision_id == decision.id,
+            DecisionVersion.version == decision.version,
+        )
+    )
+    return list(fields or [])
+
+
 async def _payload(session: AsyncSession, event: Event, config: WebhookConfig) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "id": f"evt_{event.id}",
@@ -319,6 +395,10 @@ async def _payload(session: AsyncSession, event: Event, config: WebhookConfig) -
             "decided_on": decision.decided_on,
             "summary": decision.summary,
             "status": decision.status,
+            "withdrawn_on": decision.withdrawn_on,
+            "republished_on": decision.republished_on,
+            "version": decision.version,
+            "changed_fields": await _changed_fields(session, decision),
             "source_url": config.site_url + decision.permalink,
             "attribution": ATTRIBUTION,
         }
@@ -339,12 +419,34 @@ async def _payload(session: AsyncSession, event: Event, config: WebhookConfig) -
     return payload
 
 
+async def prepare(
+    session: AsyncSession, now: datetime, clock: ReminderClock = REMINDERS
+) -> tuple[int, tuple[object, ...] | None]:
+    """Reminders (when due) and fan-out; nothing but one query when no subscription is active.
+
+    Returns the number of active subscriptions (0: the tick does nothing more) and, if
+    reminders were raised, the key to mark done with `clock.done` once committed."""
+    state = await gate(session)
+    if not state.active:
+        return 0, None
+    key = clock.key(now.date(), state)
+    reminded = clock.due(session.bind, key)
+    if reminded:
+        await raise_remedy_reminders(session, now.date(), state)
+    await fan_out(session, now)
+    return state.active, key if reminded else None
+
+
 async def run_once(
     sessionmaker: async_sessionmaker[AsyncSession], http: httpx.AsyncClient, config: WebhookConfig
 ) -> int:
     """Reminders, fan-out, then delivery of what is due: what the worker's cron calls."""
     now = datetime.now(UTC)
     async with sessionmaker.begin() as session:
-        await raise_remedy_reminders(session, now.date())
-        await fan_out(session, now)
+        active, reminded = await prepare(session, now)
+        engine = session.bind
+    if reminded is not None:
+        REMINDERS.done(engine, reminded)
+    if not active:
+        return 0
     return await deliver_due(sessionmaker, http, config)

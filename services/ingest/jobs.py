@@ -7,22 +7,24 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NotRequired, TypedDict
 
-from sqlalchemy import func, select, update
+from sqlalchemy import cast, func, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco.ingest.crawl import Crawler
+from lgsco.ingest.crawl import REVISIT_EVERY, Crawler, today_utc
 from lgsco.ingest.fetch import SiteClient
 from lgsco.ingest.pipeline import Ingestor
 from lgsco.ingest.reparse import reparse_all
 from lgsco.shared import queue as jobqueue
 from lgsco.shared import runs
 from lgsco.shared.domain import PublicationStatus, RunKind, RunStatus
+from lgsco.shared.lag import months_to_cover, publication_lag
 from lgsco.shared.models import Decision, IngestRun
-from lgsco.shared.schedule import REFRESH_MONTHS, ScheduledJob
+from lgsco.shared.schedule import SWEEP_MONTHS, ScheduledJob, months_back, refresh_months
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,8 @@ class JobContext(TypedDict):
     crawl_concurrency: int
     recheck_days: int
     stale_after: NotRequired[timedelta]  # no heartbeat for this long: the worker died
+    today: NotRequired[Callable[[], date]]  # the date the schedule's windows end on (tests)
+    revisit_every: NotRequired[float]  # seconds between looks at windows other runs hold
 
 
 async def run_ingest(ctx: JobContext, run_id: int) -> str:
@@ -52,12 +56,12 @@ async def run_ingest(ctx: JobContext, run_id: int) -> str:
         run.started_at = run.started_at or datetime.now(UTC)
         run.heartbeat_at = datetime.now(UTC)
         run.attempts += 1
-        kind, params = run.kind, dict(run.params)
-    status, error = RunStatus.SUCCEEDED, None
+        kind, params, started_at = run.kind, dict(run.params), run.started_at
+    status, error, figures = RunStatus.SUCCEEDED, None, {}
     try:
         every = _stale_after(ctx).total_seconds() / HEARTBEATS_PER_STALE
         async with _heartbeat(sessionmaker, run_id, every):
-            await _dispatch(ctx, run_id, kind, params)
+            figures = await _dispatch(ctx, run_id, kind, params, started_at)
     except asyncio.CancelledError:
         raise  # shutdown: the run stays `running` and is resumed from its checkpoint
     except Exception as exc:
@@ -67,32 +71,74 @@ async def run_ingest(ctx: JobContext, run_id: int) -> str:
         await session.execute(
             update(IngestRun)
             .where(IngestRun.id == run_id)
-            .values(status=status, error=error, finished_at=datetime.now(UTC))
+            .values(
+                status=status,
+                error=error,
+                finished_at=datetime.now(UTC),
+                counts=IngestRun.counts.op("||")(cast(figures, JSONB)),
+            )
         )
     return status.value
 
 
-async def _dispatch(ctx: JobContext, run_id: int, kind: RunKind, params: dict[str, Any]) -> None:
-    crawler = Crawler(ctx["sessionmaker"], ctx["client"], concurrency=ctx["crawl_concurrency"])
+async def _dispatch(
+    ctx: JobContext,
+    run_id: int,
+    kind: RunKind,
+    params: dict[str, Any],
+    started_at: datetime | None,
+) -> dict[str, int]:
+    """Do the run's work; returns figures to add to its counts (a crawl's windows)."""
+    crawler = Crawler(
+        ctx["sessionmaker"],
+        ctx["client"],
+        concurrency=ctx["crawl_concurrency"],
+        today=ctx.get("today", today_utc),
+        revisit_every=ctx.get("revisit_every", REVISIT_EVERY),
+    )
     if kind == RunKind.INGEST_REFERENCE:
         await Ingestor(ctx["sessionmaker"], ctx["client"]).ingest(
             params["reference"], run_id=run_id
         )
     elif kind == RunKind.CRAWL:
-        await crawler.crawl(
+        report = await crawler.crawl(
             date.fromisoformat(params["from"]),
             date.fromisoformat(params["to"]),
             organisation=params.get("organisation"),
             run_id=run_id,
+            refresh=bool(params.get("refresh")),
+            since=started_at,
         )
+        return report.window_counts()
     elif kind == RunKind.REFRESH:
-        today = datetime.now(UTC).date()
-        start = (today.replace(day=1) - timedelta(days=31 * (REFRESH_MONTHS - 1))).replace(day=1)
-        await crawler.crawl(start, today, run_id=run_id, refresh=True)
+        today = ctx.get("today", today_utc)()
+        months = await _refresh_months(ctx, str(params.get("scheduled") or ""))
+        report = await crawler.crawl(
+            months_back(today, months), today, run_id=run_id, refresh=True, since=started_at
+        )
+        return report.window_counts()
     elif kind == RunKind.RECHECK:
         await _recheck_slice(ctx, run_id)
     elif kind == RunKind.REPARSE:
         await reparse_all(ctx["sessionmaker"])
+    return {}
+
+
+async def _refresh_months(ctx: JobContext, scheduled: str) -> int:
+    """Months a refresh looks back: its schedule's, widened to cover the longest publication
+    lag the refresh has seen in the last year (plus a margin), up to the weekly sweep's 24."""
+    months = refresh_months(scheduled)
+    if months >= SWEEP_MONTHS:
+        return months
+    year_ago = datetime.now(UTC) - timedelta(days=365)
+    async with ctx["sessionmaker"]() as session:
+        lag = await publication_lag(session, since=year_ago)
+    wider = months_to_cover(months, lag.max_days, cap=SWEEP_MONTHS)
+    if wider > months:
+        log.info(
+            "refresh over %d months: decisions were published %s days late", wider, lag.max_days
+        )
+    return wider
 
 
 async def _recheck_slice(ctx: JobContext, run_id: int) -> None:

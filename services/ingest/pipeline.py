@@ -8,10 +8,13 @@ whole listing page in one transaction, with the run's count.
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from lgsco.ingest import normalise, site, store
@@ -19,8 +22,16 @@ from lgsco.ingest.fetch import FetchError, OffSiteURL, Page, SiteClient, site_pa
 from lgsco.ingest.normalise import DecisionRecord
 from lgsco.ingest.sources.base import ParseError
 from lgsco.ingest.sources.lgsco import parse_decision, parse_listing
+from lgsco.shared.db import connection_lost
 from lgsco.shared.domain import FetchResult, PublicationStatus
 from lgsco.shared.references import normalise as normalise_reference
+
+log = logging.getLogger(__name__)
+
+# A deadlock or a serialization failure is tried again this many times in all before the
+# decision is recorded as a store failure; a constraint or data error is not tried again.
+STORE_ATTEMPTS = 3
+_TRANSIENT = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +57,21 @@ class Unchanged:
 
 
 class Ingestor:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], client: SiteClient) -> None:
+    """Fetch, parse and store decisions.
+
+    With a `tally`, the results are added to it once committed and the caller writes them to
+    the run with its checkpoint (a crawl: one UPDATE of the run per listing page, so that
+    concurrent decision transactions do not queue on the run's row). Without one, each result
+    is counted on the run in the decision's own transaction.
+    """
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        client: SiteClient,
+        *,
+        tally: Counter[str] | None = None,
+    ) -> None:
         # Writes are Core statements: a connection of the sessionmaker's engine does them without
         # the cost of an ORM session per transaction.
         engine = sessionmaker.kw.get("bind")
@@ -54,6 +79,19 @@ class Ingestor:
             raise TypeError("the sessionmaker must be bound to an AsyncEngine")
         self._engine = engine
         self._client = client
+        self._tally = tally
+
+    async def _count(
+        self, conn: AsyncConnection, run_id: int | None, result: FetchResult, n: int = 1
+    ) -> None:
+        """Count `result` on the run in this transaction, unless a tally collects it."""
+        if run_id is not None and self._tally is None:
+            await store.count_result(conn, run_id, result, n)
+
+    def _tallied(self, result: FetchResult, n: int = 1) -> None:
+        """After the commit: add `result` to the tally, if there is one."""
+        if self._tally is not None and n:
+            self._tally[result.value] += n
 
     async def ingest(
         self, reference: str, *, run_id: int | None = None, path: str | None = None
@@ -130,8 +168,9 @@ class Ingestor:
                 conn, [(u.known.id, _raw_page_id(u.known), u.page.fetched_at) for u in pages]
             )
             touched = sum(u.known.id in marked for u in pages)
-            if run_id is not None and touched:
-                await store.count_result(conn, run_id, FetchResult.UNCHANGED, touched)
+            if touched:
+                await self._count(conn, run_id, FetchResult.UNCHANGED, touched)
+        self._tallied(FetchResult.UNCHANGED, touched)
         outcomes = []
         for u in pages:
             if u.known.id in marked:
@@ -153,13 +192,53 @@ class Ingestor:
         return None
 
     async def _store(self, reference: str, page: Page, run_id: int | None) -> IngestOutcome:
-        """Store one page in one transaction; it is parsed first, holding no lock or connection."""
+        """Store one page in one transaction; it is parsed first, holding no lock or connection.
+
+        A decision the database refuses (a constraint, a value too long, a deadlock that
+        persists) fails alone: its transaction is rolled back whole, and it is recorded in
+        `ingest_failure` (kind `store`, with the error and the raw page) in another, so the
+        crawl goes on and a later crawl or `lgsco ingest` tries it again. A database that
+        cannot be reached is not the decision's fault: that error propagates.
+        """
         parsed = _parse(reference, page) if page.status == 200 else None
-        async with self._engine.begin() as conn:
-            outcome = await self._write(conn, reference, page, parsed, run_id)
-            if run_id is not None:
-                await store.count_result(conn, run_id, outcome.result)
+        for attempt in range(1, STORE_ATTEMPTS + 1):
+            try:
+                async with self._engine.begin() as conn:
+                    outcome = await self._write(conn, reference, page, parsed, run_id)
+                    await self._count(conn, run_id, outcome.result)
+            except DBAPIError as exc:
+                if connection_lost(exc):
+                    raise
+                if _sqlstate(exc) in _TRANSIENT and attempt < STORE_ATTEMPTS:
+                    log.info("%s: %s; storing it again", reference, _sqlstate(exc))
+                    continue
+                return await self._store_failed(reference, page, run_id, exc)
+            self._tallied(outcome.result)
             return outcome
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _store_failed(
+        self, reference: str, page: Page, run_id: int | None, exc: DBAPIError
+    ) -> IngestOutcome:
+        """Record a decision the database refused, with the error and the page as fetched."""
+        cause = getattr(exc.orig, "__cause__", None) or exc.orig or exc
+        message = (str(cause).strip().splitlines() or [""])[0]
+        reason = f"not stored: {type(cause).__name__} ({_sqlstate(exc)}): {message}"
+        log.warning("%s %s", reference, reason)
+        async with self._engine.begin() as conn:
+            raw_page_id = await store.save_raw_page(conn, page, reference) if page.text else None
+            await store.record_failure(
+                conn,
+                run_id=run_id,
+                reference=reference,
+                url=page.path,
+                kind="store",
+                reason=reason,
+                raw_page_id=raw_page_id,
+            )
+            await self._count(conn, run_id, FetchResult.FAILED)
+        self._tallied(FetchResult.FAILED)
+        return IngestOutcome(reference, FetchResult.FAILED, reason)
 
     async def _write(
         self,
@@ -173,16 +252,12 @@ class Ingestor:
         await store.lock_reference(conn, reference)
         current = (await store.known(conn, [reference])).get(reference)
         if page.not_modified and current is not None:
-            return IngestOutcome(
-                reference, await store.mark_fetched(conn, current.id, page.fetched_at)
-            )
+            return IngestOutcome(reference, await store.seen_again(conn, current, page.fetched_at))
         if page.gone:
             return await self._gone(conn, reference, page, current, run_id)
         if current is not None and current.body_sha256 == store.body_sha256(page.text):
             # Same bytes as last time: no re-parse.
-            return IngestOutcome(
-                reference, await store.mark_fetched(conn, current.id, page.fetched_at)
-            )
+            return IngestOutcome(reference, await store.seen_again(conn, current, page.fetched_at))
         raw_page_id = await store.save_raw_page(conn, page, reference)
         if not isinstance(parsed, DecisionRecord):
             reason = parsed.reason if parsed else f"HTTP {page.status}: not a decision page"
@@ -197,7 +272,12 @@ class Ingestor:
             )
             return IngestOutcome(reference, FetchResult.FAILED, f"quarantined: {reason}")
         result = await store.upsert_decision(
-            conn, parsed, raw_page_id=raw_page_id, seen_at=page.fetched_at, current=current
+            conn,
+            parsed,
+            raw_page_id=raw_page_id,
+            seen_at=page.fetched_at,
+            current=current,
+            run_id=run_id,
         )
         return IngestOutcome(reference, result)
 
@@ -209,7 +289,7 @@ class Ingestor:
         current: store.Known | None,
         run_id: int | None,
     ) -> IngestOutcome:
-        """A 404/410: a stored decision is withdrawn, an unknown reference is not found."""
+        """A 404/410: a stored decision is archived or withdrawn, an unknown one not found."""
         if current is None:
             await store.record_failure(
                 conn,
@@ -238,8 +318,8 @@ class Ingestor:
             await store.record_failure(
                 conn, run_id=run_id, reference=reference, url=url, kind=kind, reason=reason
             )
-            if run_id is not None:
-                await store.count_result(conn, run_id, result)
+            await self._count(conn, run_id, result)
+        self._tallied(result)
 
 
 def _says_what_is_stored(known: store.Known, page: Page) -> bool:
@@ -252,6 +332,15 @@ def _says_what_is_stored(known: store.Known, page: Page) -> bool:
     if page.not_modified:
         return True
     return page.status == 200 and known.body_sha256 == store.body_sha256(page.text)
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    """The SQLSTATE of a database error (asyncpg's, wrapped by SQLAlchemy's adapter)."""
+    for candidate in (exc.orig, getattr(exc.orig, "__cause__", None)):
+        code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if isinstance(code, str):
+            return code
+    return None
 
 
 def _raw_page_id(known: store.Known) -> int:

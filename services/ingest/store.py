@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,6 +26,7 @@ from lgsco.ingest.normalise import DecisionRecord
 from lgsco.ingest.remedies import RemedyItem
 from lgsco.shared import events
 from lgsco.shared.domain import (
+    ARCHIVE_AFTER_DAYS,
     FetchResult,
     Provenance,
     PublicationStatus,
@@ -84,6 +85,12 @@ class Known:
     last_modified: str | None
     body_sha256: str | None
     last_fetched_at: datetime
+    decided_on: date | None
+    first_seen_at: datetime
+
+    @property
+    def online(self) -> bool:
+        return self.status == PublicationStatus.PUBLISHED
 
 
 _KNOWN = (
@@ -100,6 +107,8 @@ _KNOWN = (
         _raw_page.c.last_modified,
         _raw_page.c.body_sha256,
         _decision.c.last_fetched_at,
+        _decision.c.decided_on,
+        _decision.c.first_seen_at,
     )
     .select_from(_decision.outerjoin(_raw_page, _raw_page.c.id == _decision.c.raw_page_id))
     .where(_decision.c.reference.in_(bindparam("references", expanding=True)))
@@ -194,10 +203,12 @@ async def upsert_decision(
     raw_page_id: int | None,
     seen_at: datetime,
     current: Known | None,
+    run_id: int | None = None,
 ) -> FetchResult:
     """Insert a new decision, or record a new version when what the page says has changed.
 
-    `current` is the decision's stored state, read under the reference's lock.
+    `current` is the decision's stored state, read under the reference's lock; `run_id`, the
+    run storing it, is kept on a new decision as the run that first saw it.
     """
     if current is not None and current.content_hash == record.content_hash:
         if current.parser_version != record.parser_version:
@@ -205,14 +216,15 @@ async def upsert_decision(
         return await _same_content(conn, current, raw_page_id or current.raw_page_id, seen_at)
     columns = _columns(record, raw_page_id=raw_page_id, seen_at=seen_at)
     if current is None:
-        decision_id = await _insert_decision(conn, record.reference, columns, seen_at)
+        decision_id = await _insert_decision(conn, record.reference, columns, seen_at, run_id)
         changed, version = list(_TRACKED_FIELDS), 1
     else:
         changed = await _changed_fields(conn, current.id, record)
         decision_id, version = current.id, current.version + 1
+        back = {} if current.online else {"republished_on": seen_at.date()}
         await conn.execute(
             _UPDATE_DECISION,
-            columns | _published(seen_at) | {"version": version, "decision_id": decision_id},
+            columns | _published(seen_at) | back | {"version": version, "decision_id": decision_id},
         )
     await _link_organisations(conn, decision_id, record.organisations, new=current is None)
     await sync_remedies(conn, decision_id, record.remedies, new=current is None)
@@ -227,7 +239,10 @@ async def upsert_decision(
             "changed_fields": changed,
         },
     )
-    result = FetchResult.NEW if current is None else FetchResult.CHANGED
+    if current is None:
+        result = FetchResult.NEW
+    else:
+        result = FetchResult.CHANGED if current.online else FetchResult.REPUBLISHED
     await decision_stored(conn, result, decision_id)  # the outbox, same transaction
     return result
 
@@ -235,25 +250,29 @@ async def upsert_decision(
 async def _same_content(
     conn: AsyncConnection, current: Known, raw_page_id: int | None, seen_at: datetime
 ) -> FetchResult:
-    """The page says what is stored: fetched now, and published again if it was withdrawn.
+    """The page says what is stored: fetched now, and republished if it had been taken down.
 
     Its raw page (other bytes, e.g. new chrome) becomes the decision's: the next fetch is then
     conditional on its ETag and compared with its bytes, so it is not downloaded and stored
     again on every crawl.
     """
     values: dict[str, Any] = {"last_fetched_at": seen_at, "raw_page_id": raw_page_id}
-    came_back = current.status == PublicationStatus.WITHDRAWN
+    came_back = not current.online
     if came_back:
-        values |= _published(seen_at)
+        values |= _published(seen_at) | {"republished_on": seen_at.date()}
     await conn.execute(_UPDATE_DECISION, values | {"decision_id": current.id})
     if not came_back:
         return FetchResult.UNCHANGED
-    await decision_stored(conn, FetchResult.CHANGED, current.id)
-    return FetchResult.CHANGED
+    await decision_stored(conn, FetchResult.REPUBLISHED, current.id)
+    return FetchResult.REPUBLISHED
 
 
 async def _insert_decision(
-    conn: AsyncConnection, reference: str, columns: dict[str, Any], seen_at: datetime
+    conn: AsyncConnection,
+    reference: str,
+    columns: dict[str, Any],
+    seen_at: datetime,
+    run_id: int | None,
 ) -> int:
     row = await conn.execute(
         _INSERT_DECISION,
@@ -262,6 +281,7 @@ async def _insert_decision(
             "reference": reference,
             "version": 1,
             "first_seen_at": seen_at,
+            "first_seen_run_id": run_id,
             "status": PublicationStatus.PUBLISHED,
             "withdrawn_on": None,
         },
@@ -315,11 +335,8 @@ async def _rederive(conn: AsyncConnection, decision_id: int, record: DecisionRec
 
 
 def _published(seen_at: datetime) -> dict[str, Any]:
-    return {
-        "status": PublicationStatus.PUBLISHED,
-        "withdrawn_on": None,
-        "last_changed_at": seen_at,
-    }
+    """Online: `withdrawn_on` of a decision that came back keeps when it was last found gone."""
+    return {"status": PublicationStatus.PUBLISHED, "last_changed_at": seen_at}
 
 
 async def _changed_fields(
@@ -507,9 +524,18 @@ async def _stored_remedies(conn: AsyncConnection, decision_id: int) -> dict[str,
 
 
 async def decision_stored(conn: AsyncConnection, result: FetchResult, decision_id: int) -> None:
-    """A decision was published, changed or withdrawn: one outbox event; other results: none."""
+    """A decision was published, changed, taken down or republished: one outbox event; other
+    results: none."""
     if (event_type := events.DECISION_EVENTS.get(result)) is not None:
         await conn.execute(_INSERT_EVENT, {"type": event_type, "decision_id": decision_id})
+
+
+async def seen_again(conn: AsyncConnection, current: Known, seen_at: datetime) -> FetchResult:
+    """The page is served as stored (a 304, or the same bytes): fetched now, and republished
+    if it had been taken down."""
+    if current.online:
+        return await mark_fetched(conn, current.id, seen_at)
+    return await _same_content(conn, current, current.raw_page_id, seen_at)
 
 
 async def mark_fetched(conn: AsyncConnection, decision_id: int, seen_at: datetime) -> FetchResult:
@@ -550,23 +576,31 @@ async def mark_fetched_many(
     return {int(id_) for id_ in rows.scalars()}
 
 
+def removal(current: Known, on: date) -> PublicationStatus:
+    """Why a page is gone on `on`: aged out at about five years (archived), or withdrawn.
+
+    The age is counted from the decision date, or, for a page that shows none, from when this
+    service first saw it (a lower bound of its age).
+    """
+    dated = current.decided_on or current.first_seen_at.date()
+    aged_out = (on - dated).days >= ARCHIVE_AFTER_DAYS
+    return PublicationStatus.ARCHIVED if aged_out else PublicationStatus.WITHDRAWN
+
+
 async def mark_withdrawn(
     conn: AsyncConnection, current: Known, *, on: date, seen_at: datetime
 ) -> FetchResult:
-    """A page that answered 404/410: withdrawn on `on`; nothing is deleted."""
+    """A page that answered 404/410: archived or withdrawn on `on`; nothing is deleted."""
     values: dict[str, Any] = {"last_fetched_at": seen_at}
-    already = current.status == PublicationStatus.WITHDRAWN
-    if not already:
-        values |= {
-            "status": PublicationStatus.WITHDRAWN,
-            "withdrawn_on": on,
-            "last_changed_at": seen_at,
-        }
-    await conn.execute(_UPDATE_DECISION, values | {"decision_id": current.id})
-    if already:
+    if not current.online:
+        await conn.execute(_UPDATE_DECISION, values | {"decision_id": current.id})
         return FetchResult.UNCHANGED
-    await decision_stored(conn, FetchResult.WITHDRAWN, current.id)
-    return FetchResult.WITHDRAWN
+    status = removal(current, on)
+    values |= {"status": status, "withdrawn_on": on, "last_changed_at": seen_at}
+    await conn.execute(_UPDATE_DECISION, values | {"decision_id": current.id})
+    result = FetchResult.ARCHIVED if status == PublicationStatus.ARCHIVED else FetchResult.WITHDRAWN
+    await decision_stored(conn, result, current.id)
+    return result
 
 
 async def record_failure(
@@ -602,3 +636,21 @@ _COUNT = text(
 async def count_result(conn: AsyncConnection, run_id: int, result: FetchResult, n: int = 1) -> None:
     """Add `n` to the run's count for `result`, atomically in SQL (several tasks share a run)."""
     await conn.execute(_COUNT, {"id": run_id, "k": result.value, "n": n})
+
+
+_ADD_COUNTS = text(
+    "UPDATE ingest_run SET counts = counts || coalesce(("
+    "SELECT jsonb_object_agg(t.k, coalesce(CAST(counts->>t.k AS int), 0) + t.n) "
+    "FROM unnest(CAST(:ks AS text[]), CAST(:ns AS int[])) AS t(k, n)), '{}'::jsonb) "
+    "WHERE id = :id"
+)
+
+
+async def add_counts(conn: AsyncConnection, run_id: int, counts: Mapping[str, int]) -> None:
+    """Add several counts to the run in one statement (a crawl's tally, with its checkpoint)."""
+    items = [(k, n) for k, n in counts.items() if n]
+    if not items:
+        return
+    await conn.execute(
+        _ADD_COUNTS, {"id": run_id, "ks": [k for k, _ in items], "ns": [n for _, n in items]}
+    )

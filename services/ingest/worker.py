@@ -59,7 +59,13 @@ def _cron_job(job: ScheduledJob) -> Any:
         await enqueue_scheduled(ctx, job)
 
     enqueue.__qualname__ = enqueue.__name__ = f"schedule_{job.name}"
-    return cron(cast(Any, enqueue), hour=job.hour, minute=job.minute, run_at_startup=False)
+    return cron(
+        cast(Any, enqueue),
+        hour=job.hour,
+        minute=job.minute,
+        weekday=job.weekday,
+        run_at_startup=False,
+    )
 
 
 def build_worker(settings: Settings, *, database_url: str, redis_url: str, **kwargs: Any) -> Worker:

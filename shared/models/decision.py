@@ -59,11 +59,17 @@ class Decision(Base):
     status: Mapped[PublicationStatus] = enum_column(
         PublicationStatus, default=PublicationStatus.PUBLISHED, index=True
     )
-    withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)  # found gone (withdrawn or archived)
+    republished_on: Mapped[date | None] = mapped_column(Date)  # last came back after being gone
     content_hash: Mapped[str] = mapped_column(String(64))
     parser_version: Mapped[str] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(Integer, default=1)
-    first_seen_at: Mapped[CreatedAt]
+    first_seen_at: Mapped[CreatedAt]  # the first sight, never rewritten
+    # The run that first stored it: a decision the scheduled refresh found measures the lag
+    # between decision date and publication; one a backfill found does not.
+    first_seen_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ingest_run.id", ondelete="SET NULL"), index=True
+    )
     last_fetched_at: Mapped[Timestamp]
     last_changed_at: Mapped[Timestamp]
     raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_page.id", ondelete="SET NULL"))

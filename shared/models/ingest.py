@@ -35,7 +35,13 @@ class IngestRun(Base):
 
 
 class CrawlWindow(Base):
-    """Checkpoint of one date window: `next_page` to fetch, `completed_at` once every page is in."""
+    """Checkpoint of one date window: `next_page` to fetch, `completed_at` once every page is in.
+
+    A window is complete as of `completed_at`: decisions are published months after their
+    decision date, so a refresh re-reads it. A window reaching into the current month is never
+    completed (`crawled_at` says when it was last read through). The lease (`lease_holder`
+    until `lease_until`) lets one run crawl a window while others skip it and come back.
+    """
 
     __tablename__ = "crawl_window"
     __table_args__ = (UniqueConstraint("starts_on", "ends_on", "organisation"),)
@@ -49,6 +55,9 @@ class CrawlWindow(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_run.id", ondelete="SET NULL"))
     completed_at: Mapped[Timestamp | None]
     updated_at: Mapped[Timestamp | None]
+    crawled_at: Mapped[Timestamp | None]  # last time every page was read
+    lease_holder: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[Timestamp | None]
 
 
 class IngestFailure(Base):

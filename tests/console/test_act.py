@@ -229,6 +229,32 @@ class TestSubmitJob:
         assert match is not None
         assert int(match.group(1)) == api.json()["id"] and match.group(2) == "existing"
 
+    async def test_the_refresh_box_is_the_api_refresh(
+        self, own_site: AsyncClient, make_key: Any, queued: list[int]
+    ) -> None:
+        token = await token_of(make_key, "jobs:write")
+        await sign_in(own_site, token)
+        body = {"kind": "crawl", "from": "2024-03-01", "to": "2024-04-30", "refresh": True}
+        api = await own_site.post(
+            "/v1/jobs", json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+        queued.append(api.json()["id"])
+        assert api.json()["params"]["refresh"] is True
+        tree = page(await own_site.get("/console/jobs"))
+        assert tree.css_first("#crawl-form input[name=refresh][type=checkbox]") is not None
+        form = {"csrf": csrf(tree, "#crawl-form"), "kind": "crawl", "from": "2024-03-01"}
+        plain = await send_form(own_site, "/console/jobs", form | {"to": "2024-04-30"})
+        refreshed = await send_form(
+            own_site, "/console/jobs", form | {"to": "2024-04-30", "refresh": "1"}
+        )
+        plain_run, refresh_run = (RUN_PATH.match(r.headers["location"]) for r in (plain, refreshed))
+        assert plain_run is not None and refresh_run is not None
+        queued.append(int(plain_run.group(1)))
+        assert int(refresh_run.group(1)) == api.json()["id"] and refresh_run.group(2) == "existing"
+        assert int(plain_run.group(1)) != api.json()["id"] and plain_run.group(2) == "new"
+        shown = page(await own_site.get(refreshed.headers["location"]))
+        assert "re-reading months already crawled" in text(shown.css_first(".lead"))
+
     @pytest.mark.parametrize(
         "data, field",
         [
@@ -237,6 +263,7 @@ class TestSubmitJob:
             ({"kind": "crawl", "from": "2024-02-01", "to": "2024-01-01"}, "to"),
             ({"kind": "crawl", "from": "2024-02-01"}, "to"),
             ({"kind": "crawl", "from": "yesterday", "to": "2024-01-01"}, "from"),
+            ({"kind": "crawl", "from": "2030-01-01", "to": "2030-02-01"}, "from"),
         ],
     )
     async def test_mistakes_are_shown_beside_the_field_and_nothing_is_recorded(

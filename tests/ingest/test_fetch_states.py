@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from redis.asyncio import Redis
 from sqlalchemy import select
@@ -10,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from lgsco.ingest.fetch import SiteClient
 from lgsco.ingest.pipeline import Ingestor
 from lgsco.ingest.worker import site_client
-from lgsco.shared.domain import FetchResult, PublicationStatus
+from lgsco.shared.domain import ARCHIVE_AFTER_DAYS, FetchResult, PublicationStatus
 from lgsco.shared.models import Decision, DecisionVersion, IngestFailure, RawPage
 from tests.conftest import settings_for
 from tests.fakesite.corpus import CorpusEntry
@@ -68,9 +70,14 @@ async def test_page_that_becomes_410_is_marked_withdrawn_not_deleted(
     await ingestor.ingest(entry.truth["ref"])
     fake_site.gone.add(entry.path)
     outcome = await ingestor.ingest(entry.truth["ref"])
-    assert outcome.result == FetchResult.WITHDRAWN
+    # Gone at five years or more after its decision date, a decision has aged out (archived);
+    # sooner, it was withdrawn.
     decision = (await stored(sessionmaker))[entry.truth["ref"]]
-    assert decision.status == PublicationStatus.WITHDRAWN
+    assert decision.decided_on is not None
+    aged_out = (date.today() - decision.decided_on).days >= ARCHIVE_AFTER_DAYS
+    expected = PublicationStatus.ARCHIVED if aged_out else PublicationStatus.WITHDRAWN
+    assert outcome.result == FetchResult(expected.value)
+    assert decision.status == expected
     assert decision.withdrawn_on is not None
     assert decision.summary == entry.truth["summary"]  # nothing lost
 

@@ -67,3 +67,8 @@ async def run_record(sessionmaker: Maker, run_id: int) -> tuple[IngestRun, list[
 async def count(sessionmaker: Maker, model: type) -> int:
     async with sessionmaker() as session:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def per_reference(counts: dict[str, int]) -> dict[str, int]:
+    """A run's counts of decisions by result, without its counts of month windows."""
+    return {k: v for k, v in counts.items() if not k.startswith("windows_")}

@@ -75,7 +75,7 @@ def read_filters(query: dict[str, list[str]]) -> tuple[DecisionFilters | None, d
         ("decided_to", date.fromisoformat, "Enter a date like 2024-01-31."),
         ("changed_since", datetime.fromisoformat, "Enter a time like 2024-01-31T09:00."),
         ("has_remedy", _boolean, "Choose yes, no or either."),
-        ("status", PublicationStatus, "Choose published or withdrawn."),
+        ("status", PublicationStatus, "Choose published, archived or withdrawn."),
     ):
         parsed[name], error = _parse(query, name, convert, message)
         if error:
@@ -173,7 +173,8 @@ async def search(
 
 COPIED = [
     "id", "reference", "category", "subcategory", "outcome", "outcome_label", "fine_outcome",
-    "finding", "decided_on", "summary", "has_remedy", "status", "withdrawn_on", "parse_warnings",
+    "finding", "decided_on", "summary", "has_remedy", "status", "withdrawn_on", "republished_on",
+    "parse_warnings",
     "version", "first_seen_at", "last_fetched_at", "last_changed_at",
 ]  # fmt: skip
 

@@ -19,7 +19,7 @@ from lgsco.shared import runs
 from lgsco.shared.jobs import CrawlRequest, IngestReferenceRequest, JobRequest
 
 router = APIRouter()
-FIELDS = ("reference", "from", "to", "organisation")
+FIELDS = ("reference", "from", "to", "organisation", "refresh")
 REQUEST: TypeAdapter[IngestReferenceRequest | CrawlRequest] = TypeAdapter(JobRequest)
 EXPIRED = (
     "This form was not sent from this console's own page, or the page is too old. "
@@ -60,6 +60,7 @@ def _job_request(
             "from": values["from"],
             "to": values["to"],
             "organisation": values["organisation"] or None,
+            "refresh": bool(values["refresh"]),
         }
     else:
         return None, {"kind": "Choose whether to ingest one decision or crawl a window."}
@@ -69,8 +70,10 @@ def _job_request(
         errors: dict[str, str] = {}
         for error in exc.errors():
             names = [str(part) for part in error["loc"] if str(part) in FIELDS]
-            field = names[-1] if names else ("to" if kind == "crawl" else "reference")
-            errors.setdefault(field, str(error["msg"]).removeprefix("Value error, "))
+            message = str(error["msg"]).removeprefix("Value error, ")
+            fallback = "from" if message.startswith("'from'") else "to"
+            field = names[-1] if names else (fallback if kind == "crawl" else "reference")
+            errors.setdefault(field, message)
         return None, errors
 
 

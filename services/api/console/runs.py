@@ -37,7 +37,8 @@ def describe(params: dict[str, Any]) -> str:
         return f"Decision {params['reference']}"
     if "from" in params and "to" in params:
         window = f"{_day(params['from'])} to {_day(params['to'])}"
-        return window + (f" ({params['organisation']})" if params.get("organisation") else "")
+        window += f" ({params['organisation']})" if params.get("organisation") else ""
+        return window + (", re-reading months already crawled" if params.get("refresh") else "")
     if "scheduled" in params:
         return f"Scheduled: {params['scheduled']}"
     return ", ".join(f"{k}={v}" for k, v in params.items() if k != "kind") or "—"
@@ -69,14 +70,14 @@ async def list_runs(
     )
     counts = await queries.failure_counts(session, [r.id for r in found])
     runs = [RunRead(**run_read(r, counts.get(r.id, 0))) for r in found]
-    latest = await queries.latest_runs(session, sorted({job.kind.value for job in SCHEDULE}))
+    latest = await queries.latest_scheduled(session, [job.name for job in SCHEDULE])
     now = datetime.now(UTC)
     schedule = [
         {
             "job": job,
             "next_run_at": job.next_run(now) if settings.schedule_enabled else None,
-            "last_run": LastRun.model_validate(latest[job.kind.value], from_attributes=True)
-            if job.kind.value in latest
+            "last_run": LastRun.model_validate(latest[job.name], from_attributes=True)
+            if job.name in latest
             else None,
         }
         for job in SCHEDULE

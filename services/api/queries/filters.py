@@ -68,6 +68,12 @@ def decision_conditions(filters: DecisionFilters) -> list[ColumnElement[bool]]:
         out.append(Decision.has_remedy.is_(f.has_remedy))
     if f.status is not None:
         out.append(Decision.status == f.status)
+    if f.republished is not None:
+        out.append(
+            Decision.republished_on.isnot(None)
+            if f.republished
+            else Decision.republished_on.is_(None)
+        )
     if f.changed_since is not None:
         since = f.changed_since
         if since.tzinfo is None:

@@ -68,3 +68,14 @@ async def latest_runs(session: AsyncSession, kinds: list[str]) -> dict[str, Inge
     )
     query = select(IngestRun).where(IngestRun.id.in_(newest))
     return {str(run.kind): run for run in (await session.scalars(query)).all()}
+
+
+async def latest_scheduled(session: AsyncSession, names: list[str]) -> dict[str, IngestRun]:
+    """The newest run each scheduled job (by name) created: the daily refresh and the weekly
+    sweep are both refresh runs, told apart by `params.scheduled`."""
+    if not names:
+        return {}
+    scheduled = IngestRun.params["scheduled"].astext
+    newest = select(func.max(IngestRun.id)).where(scheduled.in_(names)).group_by(scheduled)
+    query = select(IngestRun).where(IngestRun.id.in_(newest))
+    return {str(run.params["scheduled"]): run for run in (await session.scalars(query)).all()}

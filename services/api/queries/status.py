@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, cast, func, literal_column, select, text, true
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lgsco.shared.domain import PublicationStatus, RunKind, RunStatus
@@ -23,17 +33,28 @@ async def decision_figures(session: AsyncSession) -> dict[str, Any]:
         func.count().label("stored"),
         func.count().filter(Decision.status == PublicationStatus.PUBLISHED).label("published"),
         func.count().filter(Decision.status == PublicationStatus.WITHDRAWN).label("withdrawn"),
+        func.count().filter(Decision.status == PublicationStatus.ARCHIVED).label("archived"),
+        func.count().filter(Decision.republished_on.isnot(None)).label("republished"),
         func.max(Decision.decided_on).label("latest_decided_on"),
         func.max(Decision.last_changed_at).label("last_changed_at"),
     )
     return dict((await session.execute(query)).mappings().one())
 
 
+# A crawl or refresh that read no window (every one already complete) did nothing: it is not
+# the last successful crawl. Runs from before windows were counted have no such count.
+_READ_SOMETHING = or_(
+    IngestRun.counts["windows_crawled"].is_(None),
+    cast(IngestRun.counts["windows_crawled"].astext, BigInteger) > 0,
+    cast(func.coalesce(IngestRun.counts["windows_by_other_runs"].astext, "0"), BigInteger) > 0,
+)
+
+
 async def last_success(session: AsyncSession) -> dict[str, datetime]:
-    """When a run of each kind last finished successfully."""
+    """When a run of each kind last finished successfully, having done something."""
     query = (
         select(IngestRun.kind, func.max(IngestRun.finished_at))
-        .where(IngestRun.status == RunStatus.SUCCEEDED)
+        .where(IngestRun.status == RunStatus.SUCCEEDED, _READ_SOMETHING)
         .group_by(IngestRun.kind)
     )
     return {str(kind): at for kind, at in await session.execute(query) if at}
@@ -61,7 +82,9 @@ async def results_last_24h(session: AsyncSession) -> dict[str, int]:
         .select_from(IngestRun)
         .join(counts, true())
         .where(
-            IngestRun.finished_at > func.now() - DAY, counts.c.value.regexp_match("^[0-9]{1,15}$")
+            IngestRun.finished_at > func.now() - DAY,
+            counts.c.value.regexp_match("^[0-9]{1,15}$"),
+            counts.c.key.not_like("windows\\_%"),
         )
         .group_by(counts.c.key)
     )

@@ -90,9 +90,10 @@ async def list_decisions(
 
     Pages are keyset-based: pass `next_cursor` back as `cursor` until it is null. Rows added while
     you page do not shift or repeat later pages. For incremental sync, keep the largest
-    `last_changed_at` you have seen and ask with `changed_since`; withdrawn decisions come back
-    with `status: withdrawn`. With `q`, results are ranked and carry a highlighted `snippet`.
-    `format=csv` (or `Accept: text/csv`) streams the same rows as CSV.
+    `last_changed_at` you have seen and ask with `changed_since`; decisions taken down come back
+    with `status: archived` (at about five years) or `withdrawn` (sooner). With `q`, results are
+    ranked and carry a highlighted `snippet`. `format=csv` (or `Accept: text/csv`) streams the
+    same rows as CSV.
     """
     chosen_sort = _sort(sort, filters)
     try:
@@ -184,7 +185,8 @@ async def get_decision(
 
 _COPIED = [
     "id", "reference", "category", "subcategory", "outcome", "outcome_label", "fine_outcome",
-    "finding", "decided_on", "summary", "has_remedy", "status", "withdrawn_on", "parse_warnings",
+    "finding", "decided_on", "summary", "has_remedy", "status", "withdrawn_on", "republished_on",
+    "parse_warnings",
     "version", "first_seen_at", "last_fetched_at", "last_changed_at",
 ]  # fmt: skip
 

@@ -15,6 +15,7 @@ from lgsco.api.queuestate import QueueState
 from lgsco.api.schemas.common import ProblemDetail
 from lgsco.api.schemas.status import Health, Readiness
 from lgsco.shared import queue as jobqueue
+from lgsco.shared.lag import publication_lag
 
 router = APIRouter(tags=["operations"])
 
@@ -77,6 +78,7 @@ async def _refresh_gauges(request: Request, m: ApiMetrics) -> None:
             figures = await queries.decision_figures(session)
             m.decisions.labels("published").set(figures["published"])
             m.decisions.labels("withdrawn").set(figures["withdrawn"])
+            m.decisions.labels("archived").set(figures["archived"])
             m.failures_24h.set(await queries.failures_last_24h(session))
             for result, n in (await queries.results_last_24h(session)).items():
                 m.results_24h.labels(result).set(n)
@@ -85,6 +87,13 @@ async def _refresh_gauges(request: Request, m: ApiMetrics) -> None:
                 m.runs.labels(status).set(active.get(status, 0))
             for kind, at in (await queries.last_success(session)).items():
                 m.last_success.labels(kind).set(at.timestamp())
+            lag = await publication_lag(session)
+            for statistic, days in (("p50", lag.p50_days), ("p95", lag.p95_days)):
+                if days is not None:
+                    m.lag.labels(statistic).set(days)
+            if lag.max_days is not None:
+                m.lag.labels("max").set(lag.max_days)
+            m.late.set(lag.late)
         m.up.labels("database").set(1)
     except DATABASE_DOWN:
         m.up.labels("database").set(0)

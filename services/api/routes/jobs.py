@@ -110,7 +110,7 @@ async def get_job(
 @router.get("/schedules", response_model=Schedules)
 async def list_schedules(session: SessionDep, settings: SettingsDep, _: ReadDep) -> Schedules:
     """What the worker runs on its own and when (UTC): each job's cron, next and last run."""
-    latest = await queries.latest_runs(session, sorted({job.kind.value for job in SCHEDULE}))
+    latest = await queries.latest_scheduled(session, [job.name for job in SCHEDULE])
     now = datetime.now(UTC)
     return Schedules(
         enabled=settings.schedule_enabled,
@@ -121,7 +121,7 @@ async def list_schedules(session: SessionDep, settings: SettingsDep, _: ReadDep)
                 cron=job.cron,
                 description=job.description,
                 next_run_at=job.next_run(now) if settings.schedule_enabled else None,
-                last_run=_last(latest.get(job.kind.value)),
+                last_run=_last(latest.get(job.name)),
             )
             for job in SCHEDULE
         ],

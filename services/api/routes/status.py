@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,21 +13,33 @@ from lgsco.api.auth import ReadDep
 from lgsco.api.deps import SessionDep
 from lgsco.api.queries import status as queries
 from lgsco.api.schemas.common import ERRORS
-from lgsco.api.schemas.status import ServiceStatus
+from lgsco.api.schemas.status import PublicationLagRead, ServiceStatus
 from lgsco.shared import queue as jobqueue
+from lgsco.shared.lag import LATE_AFTER_DAYS, publication_lag
 
 router = APIRouter(tags=["operations"], responses=ERRORS)
 
 
 @router.get("/status", response_model=ServiceStatus)
-async def service_status(request: Request, session: SessionDep, _: ReadDep) -> ServiceStatus:
+async def service_status(
+    request: Request,
+    session: SessionDep,
+    _: ReadDep,
+    late_after_days: Annotated[
+        int,
+        Query(ge=1, le=3650, description="Count decisions first seen this many days late."),
+    ] = LATE_AFTER_DAYS,
+) -> ServiceStatus:
     """Freshness: latest decision date stored, last successful crawl and refresh, decisions
-    stored, failures in the last 24 hours, and whether the newest search page fetched looked like
-    an empty search shell (the site serving bots nothing)."""
-    return await current_status(request, session)
+    stored, failures in the last 24 hours, whether the newest search page fetched looked like
+    an empty search shell (the site serving bots nothing), and the publication lag: how long
+    after their decision date the refresh first saw decisions."""
+    return await current_status(request, session, late_after_days=late_after_days)
 
 
-async def current_status(request: Request, session: AsyncSession) -> ServiceStatus:
+async def current_status(
+    request: Request, session: AsyncSession, *, late_after_days: int = LATE_AFTER_DAYS
+) -> ServiceStatus:
     """The figures of /v1/status (the console's overview shows the same)."""
     figures = await queries.decision_figures(session)
     success = await queries.last_success(session)
@@ -34,6 +49,8 @@ async def current_status(request: Request, session: AsyncSession) -> ServiceStat
         decisions_stored=figures["stored"],
         decisions_published=figures["published"],
         decisions_withdrawn=figures["withdrawn"],
+        decisions_archived=figures["archived"],
+        decisions_republished=figures["republished"],
         latest_decided_on=figures["latest_decided_on"],
         last_changed_at=figures["last_changed_at"],
         last_successful_crawl_at=success.get(queries.CRAWL),
@@ -43,6 +60,9 @@ async def current_status(request: Request, session: AsyncSession) -> ServiceStat
         last_listing_fetch_at=listing.fetched_at if listing else None,
         last_listing_was_search_shell=listing.search_shell if listing else None,
         queue_depth=await queue_depth(request),
+        publication_lag=PublicationLagRead(
+            **asdict(await publication_lag(session, late_after_days=late_after_days))
+        ),
     )
 
 

@@ -46,6 +46,7 @@ class DecisionFilters(BaseModel):
     q: str | None = None
     has_remedy: bool | None = None
     status: PublicationStatus | None = None
+    republished: bool | None = None
     changed_since: datetime | None = None
 
     def applied(self) -> dict[str, Any]:
@@ -126,8 +127,20 @@ class DecisionItem(BaseModel):
     financial_year: str | None = Field(examples=["2022-23"])
     summary: str
     has_remedy: bool
-    status: PublicationStatus
-    withdrawn_on: date | None
+    status: PublicationStatus = Field(
+        description=(
+            "published: online. archived: taken down at about five years, as the LGSCO does "
+            "with every decision. withdrawn: taken down sooner. The record is kept and served "
+            "either way."
+        )
+    )
+    withdrawn_on: date | None = Field(
+        description="When the page was last found gone (archived or withdrawn)."
+    )
+    republished_on: date | None = Field(
+        description="When the page last came back after being taken down; its versions say "
+        "what changed."
+    )
     first_seen_at: datetime
     last_changed_at: datetime
     source_url: str = Field(
@@ -212,8 +225,20 @@ class DecisionRead(BaseModel):
     sections: list[Section]
     remedies: list[RemedyBrief]
     has_remedy: bool
-    status: PublicationStatus
-    withdrawn_on: date | None
+    status: PublicationStatus = Field(
+        description=(
+            "published: online. archived: taken down at about five years, as the LGSCO does "
+            "with every decision. withdrawn: taken down sooner. The record is kept and served "
+            "either way."
+        )
+    )
+    withdrawn_on: date | None = Field(
+        description="When the page was last found gone (archived or withdrawn)."
+    )
+    republished_on: date | None = Field(
+        description="When the page last came back after being taken down; its versions say "
+        "what changed."
+    )
     parse_warnings: list[str]
     version: int
     versions: list[VersionRead]

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from lgsco.shared.domain import RunKind, RunStatus
+from lgsco.shared.runs import window_note
 
 
 class FailureRead(BaseModel):
@@ -27,8 +28,18 @@ class RunRead(BaseModel):
         examples=[{"kind": "ingest_reference", "reference": "22 003 374"}]
     )
     counts: dict[str, int] = Field(
-        description="Per-reference results: new, changed, unchanged, withdrawn, not_found, failed.",
-        examples=[{"new": 10, "changed": 1, "unchanged": 88, "failed": 0}],
+        description=(
+            "Per-reference results: new, changed, unchanged, withdrawn, archived, republished, "
+            "not_found, failed; a "
+            "crawl or refresh also counts its month windows: windows_crawled, windows_complete "
+            "(completed before and skipped) and windows_by_other_runs."
+        ),
+        examples=[{"new": 10, "changed": 1, "unchanged": 88, "failed": 0, "windows_crawled": 2}],
+    )
+    note: str | None = Field(
+        default=None,
+        description="What a crawl did with its windows, and what to do when it read none.",
+        examples=['0 windows crawled, 24 already complete; use "refresh": true to re-read them'],
     )
     error: str | None
     attempts: int
@@ -68,7 +79,7 @@ class ScheduleRead(BaseModel):
     cron: str = Field(examples=["15 3 * * *"])
     description: str
     next_run_at: datetime | None = Field(description="Next run (UTC); null when disabled.")
-    last_run: LastRun | None = Field(description="The newest run of this kind, however started.")
+    last_run: LastRun | None = Field(description="The newest run this scheduled job created.")
 
 
 class Schedules(BaseModel):
@@ -87,4 +98,5 @@ def run_read(run: Any, failures_count: int) -> dict[str, Any]:
     values["failures_count"] = failures_count
     values["href"] = f"/v1/jobs/{run.id}"
     values["counts"] = {k: int(v) for k, v in (run.counts or {}).items()}
+    values["note"] = window_note(values["counts"], '"refresh": true')
     return values

@@ -7,10 +7,28 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 
+class PublicationLagRead(BaseModel):
+    """Days from decision date to first sight, over decisions the scheduled refresh found."""
+
+    measured: int = Field(
+        description="Decisions first stored by a refresh run (a backfill's first sight of an "
+        "old decision says nothing about when it was published, so it is not measured)."
+    )
+    p50_days: int | None = Field(description="Median lag in days; null when none measured.")
+    p95_days: int | None
+    max_days: int | None
+    late_after_days: int = Field(examples=[92])
+    late: int = Field(
+        description="Decisions first seen more than late_after_days after their date."
+    )
+
+
 class ServiceStatus(BaseModel):
     decisions_stored: int
     decisions_published: int
-    decisions_withdrawn: int
+    decisions_withdrawn: int = Field(description="Taken down before about five years.")
+    decisions_archived: int = Field(description="Taken down at about five years (aged out).")
+    decisions_republished: int = Field(description="Taken down and published again.")
     latest_decided_on: date | None = Field(description="Latest decision date stored.")
     last_changed_at: datetime | None = Field(
         description="Last time any decision was added or changed."
@@ -24,6 +42,10 @@ class ServiceStatus(BaseModel):
         description="True when the newest search page fetched was an empty shell (likely blocked)."
     )
     queue_depth: int | None = Field(description="Jobs waiting in the queue; null if Redis is down.")
+    publication_lag: PublicationLagRead = Field(
+        description="How long after their decision date decisions appear: the refresh looks "
+        "back at least six months, further if this says decisions come later."
+    )
 
 
 class Health(BaseModel):

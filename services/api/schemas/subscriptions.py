@@ -13,6 +13,8 @@ EventName = Literal[
     "decision.published",
     "decision.changed",
     "decision.withdrawn",
+    "decision.archived",
+    "decision.republished",
     "remedy.due_soon",
     "remedy.overdue",
 ]
@@ -43,7 +45,7 @@ class SubscriptionCreate(BaseModel):
     )
 
     callback_url: str = Field(max_length=2000, description="https URL that receives POSTs.")
-    events: list[EventName] = Field(min_length=1, max_length=5)
+    events: list[EventName] = Field(min_length=1, max_length=7)
     filter: SubscriptionFilter = Field(default_factory=SubscriptionFilter)
     due_soon_days: int = Field(default=7, ge=1, le=90, description="Notice for remedy.due_soon.")
 
