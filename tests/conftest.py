@@ -21,6 +21,7 @@ from lgsco.shared.migrate import upgrade
 from lgsco.shared.settings import Settings
 from tests.fakesite.corpus import CorpusEntry, corpus_available, load_corpus
 from tests.fakesite.corpus_site import corpus_site, window_of
+from tests.fakesite.invented import invented
 from tests.fakesite.server import FakeSite
 
 TABLES = (
@@ -152,6 +153,14 @@ def corpus() -> list[CorpusEntry]:
             "repository; set LGSCO_CORPUS_DIR to run the corpus tests"
         )
     return load_corpus()
+
+
+@pytest.fixture(scope="session")
+def decisions() -> list[CorpusEntry]:
+    """Decisions the project writes itself (tests/fakesite/invented.py), with their truth, in
+    the corpus's form: what the reliability and console tests run on, with or without the
+    external corpus."""
+    return invented()
 
 
 def settings_for(site_url: str, **overrides: object) -> Settings:
