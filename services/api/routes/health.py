@@ -15,6 +15,7 @@ from lgsco.api.queuestate import QueueState
 from lgsco.api.schemas.common import ProblemDetail
 from lgsco.api.schemas.status import Health, Readiness
 from lgsco.shared import queue as jobqueue
+from lgsco.shared.migrate import known_revisions, schema_state_async
 
 router = APIRouter(tags=["operations"])
 
@@ -32,11 +33,18 @@ async def healthz() -> Health:
     responses={503: {"model": ProblemDetail, "description": "A backing service is unreachable."}},
 )
 async def readyz(request: Request) -> Any:
-    """Readiness: the database and the job queue answer. 503 problem+json names what does not."""
-    checks = {"database": await _database(request), "queue": await _queue(request)}
-    down = [name for name, state in checks.items() if state != "ok"]
+    """Readiness: the database and the job queue answer, and the schema is the one this release
+    needs (`lgsco migrate` not yet run: not ready). 503 problem+json names what is not."""
+    database = await _database(request)
+    checks = {
+        "database": database,
+        # Read only from a database that answers; otherwise the database is the reason.
+        "schema": await _schema(request) if database == "ok" else "unknown",
+        "queue": await _queue(request),
+    }
+    down = [name for name, state in checks.items() if state not in ("ok", "unknown")]
     if down:
-        detail = "Unreachable: " + ", ".join(f"{n} ({checks[n]})" for n in down)
+        detail = "Not ready: " + ", ".join(f"{n} ({checks[n]})" for n in down)
         return problem_response(request, 503, detail, unavailable=down, checks=checks)
     return Readiness(status="ready", checks=checks)
 
@@ -48,6 +56,18 @@ async def _database(request: Request) -> str:
     except DATABASE_DOWN as exc:
         return f"unreachable: {exc.__class__.__name__}"
     return "ok"
+
+
+async def _schema(request: Request) -> str:
+    """ "ok", or why not: behind this release (a newer schema is fine: a rolling upgrade)."""
+    try:
+        async with request.app.state.sessionmaker() as session:
+            state = await schema_state_async(await session.connection())
+    except DATABASE_DOWN:
+        return "unknown"
+    if state.ready or (state.current is not None and state.current not in known_revisions()):
+        return "ok"
+    return f"{state.problem()}; run `lgsco migrate`"
 
 
 async def _queue(request: Request) -> str:
