@@ -50,8 +50,14 @@ def webhook_config(settings: Settings) -> deliveries.WebhookConfig:
 
 
 async def dispatch_webhooks(ctx: dict[str, Any]) -> int:
-    """Every few seconds: remedy reminders, fan-out of new events, delivery of what is due."""
-    return await deliveries.run_once(ctx["sessionmaker"], ctx["webhook_http"], ctx["webhooks"])
+    """Every few seconds: remedy reminders, fan-out of new events, delivery of what is due.
+
+    Its ticks are logged at DEBUG (lgsco.shared.logs); one that delivered something says so.
+    """
+    sent = await deliveries.run_once(ctx["sessionmaker"], ctx["webhook_http"], ctx["webhooks"])
+    if sent:
+        log.info("webhooks: %d deliveries attempted", sent, extra={"deliveries": sent})
+    return sent
 
 
 def _cron_job(job: ScheduledJob) -> Any:
