@@ -213,10 +213,23 @@ async def crawl_corpus_into(
 
 @pytest.fixture(scope="session")
 def crawled_database_url(
+    pg_admin_url: str, redis_url: str, decisions: list[CorpusEntry]
+) -> Iterator[str]:
+    """A database holding the invented decisions, crawled by the ingest worker from the fake
+    site: what the console's read tests run on, with or without the external corpus."""
+    url = fresh_database(pg_admin_url, "crawled")
+    asyncio.run(crawl_corpus_into(url, redis_url, decisions))
+    yield url
+    drop_database(pg_admin_url, url)
+
+
+@pytest.fixture(scope="session")
+def corpus_database_url(
     pg_admin_url: str, redis_url: str, corpus: list[CorpusEntry]
 ) -> Iterator[str]:
-    """A database holding the whole corpus, crawled by the ingest worker from the fake site."""
-    url = fresh_database(pg_admin_url, "crawled")
+    """A database holding the whole real corpus, crawled by the ingest worker from the fake site
+    (the corpus tests of the API check it against the corpus truth)."""
+    url = fresh_database(pg_admin_url, "corpus")
     asyncio.run(crawl_corpus_into(url, redis_url, corpus))
     yield url
     drop_database(pg_admin_url, url)
