@@ -6,7 +6,8 @@ them too. Each is a `CorpusEntry` like the real ones (the title line, header lin
 `render.render_decision` turns it into a page in any of the site's shapes. The texts vary what
 the parser and the remedy extractor read: the three outcomes, pages without a header (older
 ones), apologies, payments, and other agreed actions. Complainants are "Mr X", "Mrs Y", as on
-the site; councils are real names of no real decision.
+the site; councils are real names of no real decision. Summaries have no apostrophes, so a
+test can find their words in the page's HTML as they are.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ _PEOPLE = ("Mr X", "Mrs Y", "Ms Z", "Miss B", "Mr C")
 class _Topic:
     category: str
     subcategory: str
-    about: str  # "the Council's handling of his housing register application"
+    about: str  # "how the Council handled their housing register application"
     fault: str  # what went wrong, in a finding
 
 
@@ -48,31 +49,31 @@ _TOPICS = (
     _Topic(
         "Housing",
         "Allocations",
-        "the Council's handling of their housing register application",
+        "how the Council handled their housing register application",
         "the Council took five months to assess the application",
     ),
     _Topic(
         "Adult care services",
         "Assessment and care plan",
-        "the Council's assessment of their care needs",
+        "how the Council assessed their care needs",
         "the Council did not review the care plan when their needs changed",
     ),
     _Topic(
         "Education",
         "Special educational needs",
-        "the Council's delay in issuing an Education, Health and Care Plan",
+        "a delay by the Council in issuing an Education, Health and Care Plan",
         "the Council issued the plan eleven weeks late",
     ),
     _Topic(
         "Planning",
         "Planning applications",
-        "the Council's decision to approve a neighbour's extension",
-        "the Council did not consider the effect on the complainant's amenity",
+        "a decision by the Council to approve an extension next door",
+        "the Council did not consider the effect on the amenity of the complainant",
     ),
     _Topic(
         "Benefits and tax",
         "Council tax",
-        "the Council's recovery of council tax arrears",
+        "how the Council recovered council tax arrears",
         "the Council sent the account to enforcement agents without a reminder",
     ),
     _Topic(

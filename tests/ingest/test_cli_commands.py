@@ -24,11 +24,11 @@ async def _stored_references(database_url: str) -> set[str]:
 
 
 def test_crawl_then_ingest_print_what_happened(
-    corpus: list[CorpusEntry], database_url: str, redis_url: str
+    decisions: list[CorpusEntry], database_url: str, redis_url: str
 ) -> None:
     """Synchronous: the CLI runs its own event loop, as it does for an operator."""
     asyncio.run(truncate_all(database_url))
-    entries = corpus[-12:]
+    entries = decisions[-12:]
     site = corpus_site(entries)
     site.start()
     env = {
