@@ -35,8 +35,9 @@ log = logging.getLogger("lgsco.api")
 
 WINDOW_SECONDS = 60
 # Liveness and readiness probes come from the orchestrator's address, which ordinary traffic can
-# share (SNAT); a 429 there would get healthy replicas restarted or taken out of service.
-EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
+# share (SNAT); a 429 there would get healthy replicas restarted or taken out of service. The
+# metrics scraper likewise: a 429 would blind monitoring exactly when traffic is high.
+EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 _KEY_PREFIX = "lgsco:ratelimit:"
 _PENDING = "rate_limit_pending"  # request.state: a /v1 request with a token, not yet counted
 _VERDICT = "rate_limit_verdict"

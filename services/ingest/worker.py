@@ -19,6 +19,7 @@ from lgsco.shared import queue as jobqueue
 from lgsco.shared.db import make_engine, make_sessionmaker
 from lgsco.shared.schedule import SCHEDULE, ScheduledJob
 from lgsco.shared.settings import Settings
+from lgsco.shared.sitemetrics import SiteFetchStats
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ def site_client(settings: Settings, redis: Redis, *, rate_limited: bool = True) 
         timeout=settings.request_timeout,
         max_retries=settings.max_retries,
         backoff=settings.retry_backoff,
+        stats=SiteFetchStats(redis),
     )
 
 

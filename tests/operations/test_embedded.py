@@ -203,3 +203,36 @@ def test_a_killed_process_does_not_keep_the_servers_running(home: Path) -> None:
     assert f"dropped stopped processes [{dead.pid}]" in second.stderr
     assert _wait_stopped(_server_pids(home)) == {}
     assert json.loads(handles.read_text()) == []
+
+
+def test_worker_check_follows_a_worker_that_starts_and_stops(
+    tmp_path: Path, database_url: str, redis_url: str
+) -> None:
+    """The compose healthcheck and the Kubernetes liveness probe: `lgsco worker --check`."""
+    from redis import Redis
+
+    Redis.from_url(redis_url).flushdb()
+    urls = {"LGSCO_DATABASE_URL": database_url, "LGSCO_REDIS_URL": redis_url}
+    home = tmp_path / "h"
+    assert _run(home, "worker", "--check", **urls).returncode == 1  # no worker yet
+    worker = subprocess.Popen(  # nosec B603
+        [*LGSCO, "worker"],
+        env=_env(home, LGSCO_SCHEDULE_ENABLED="false", **urls),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while (check := _run(home, "worker", "--check", **urls)).returncode != 0:
+            assert time.monotonic() < deadline and worker.poll() is None, check.stderr
+            time.sleep(0.5)
+        worker.send_signal(signal.SIGTERM)
+        _, err = worker.communicate(timeout=60)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == 0, err
+    assert "stopping on SIGTERM" in err and "Traceback" not in err
+    assert "cron:" not in err  # the webhook ticks are DEBUG
+    assert _run(home, "worker", "--check", **urls).returncode == 1  # it removed its record

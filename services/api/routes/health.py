@@ -15,6 +15,7 @@ from lgsco.api.queuestate import QueueState
 from lgsco.api.schemas.common import ProblemDetail
 from lgsco.api.schemas.status import Health, Readiness
 from lgsco.shared import queue as jobqueue
+from lgsco.shared import sitemetrics
 from lgsco.shared.migrate import known_revisions, schema_state_async
 
 router = APIRouter(tags=["operations"])
@@ -85,7 +86,9 @@ async def _queue(request: Request) -> str:
 @router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
 async def metrics(request: Request) -> Response:
     """Prometheus metrics: requests and latency by route, decisions stored, ingest results and
-    failures of the last 24 hours, active runs, last successful run per kind, queue depth."""
+    failures of the last 24 hours, active runs, last successful run per kind, queue depth, the
+    workers' requests to the LGSCO site (outcomes, retries, latency) and webhook deliveries.
+    Not rate-limited: a scraper polls it from one address."""
     registry: ApiMetrics = request.app.state.metrics
     await _refresh_gauges(request, registry)
     return Response(registry.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
@@ -105,12 +108,20 @@ async def _refresh_gauges(request: Request, m: ApiMetrics) -> None:
                 m.runs.labels(status).set(active.get(status, 0))
             for kind, at in (await queries.last_success(session)).items():
                 m.last_success.labels(kind).set(at.timestamp())
+            webhooks = await queries.webhook_figures(session)
+            for status in ("pending", "delivered", "dead"):
+                m.webhook_deliveries.labels(status).set(webhooks.deliveries.get(status, 0))
+            for status in ("active", "suspended"):
+                m.webhook_subscriptions.labels(status).set(webhooks.subscriptions.get(status, 0))
+            m.webhook_failed_24h.set(webhooks.failed_24h)
         m.up.labels("database").set(1)
     except DATABASE_DOWN:
         m.up.labels("database").set(0)
     queue = await request.app.state.queue.get()
     try:
         depth = await jobqueue.queue_depth(queue) if queue is not None else None
+        if queue is not None:
+            m.site = await sitemetrics.read(queue)
     except (RedisError, OSError):
         depth = None
     m.up.labels("queue").set(0 if depth is None else 1)
