@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from lgsco import runtime
+from lgsco.api.keys import SCOPES
 from lgsco.shared.embedded import ServiceUrls
 from lgsco.shared.settings import Settings, SettingsError, load_settings
 
@@ -160,7 +161,7 @@ def reparse() -> None:
 def keys_create(
     name: Annotated[str, typer.Option(help="Who the key is for (shown in audit trails).")],
     scopes: Annotated[
-        str, typer.Option(help="Comma-separated: read,remedies:write,jobs:write,admin")
+        str, typer.Option(help=f"Comma-separated, of: {', '.join(SCOPES)}.")
     ] = "read",
 ) -> None:
     """Create an API key; the secret is printed once and stored only as a hash."""
@@ -174,6 +175,16 @@ def keys_create(
             )
         )
     raise typer.Exit(code)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List API keys: name, prefix, scopes, when created, last used and revoked (no secrets)."""
+    from lgsco.commands import list_keys
+
+    settings = _settings()
+    with _attached(settings) as urls:
+        asyncio.run(list_keys(urls, echo=typer.echo))
 
 
 @keys_app.command("revoke")

@@ -170,3 +170,37 @@ async def revoke_key(urls: ServiceUrls, name: str, *, echo: Echo) -> int:
         await engine.dispose()
     echo(f"key {name!r} revoked" if revoked else f"error: no active key named {name!r}")
     return 0 if revoked else 1
+
+
+async def list_keys(urls: ServiceUrls, *, echo: Echo) -> None:
+    """One line a key, revoked ones last; the secret is never stored, so never shown."""
+    from lgsco.api import keys
+
+    engine = make_engine(urls.database_url, pool=False)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            found = await keys.list_keys(session)
+    finally:
+        await engine.dispose()
+    if not found:
+        echo("no API keys; create one with `lgsco keys create --name NAME --scopes read`")
+        return
+    rows = [("NAME", "PREFIX", "SCOPES", "CREATED", "LAST USED", "REVOKED")]
+    for key in sorted(found, key=lambda k: (k.revoked_at is not None, k.name)):
+        rows.append(
+            (
+                key.name,
+                key.prefix,
+                ",".join(key.scopes),
+                _when(key.created_at),
+                _when(key.last_used_at) or "never",
+                _when(key.revoked_at) or "-",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+def _when(at: datetime | None) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if at else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from redis.exceptions import RedisError
 
 from lgsco.api.errors import DATABASE_DOWN, problem_response
@@ -19,6 +19,21 @@ from lgsco.shared import sitemetrics
 from lgsco.shared.migrate import known_revisions, schema_state_async
 
 router = APIRouter(tags=["operations"])
+
+
+@router.get("/", include_in_schema=False, response_model=None)
+async def root(request: Request) -> Response | dict[str, str]:
+    """A browser (Accept: text/html) goes to the console; anything else learns where things are."""
+    if "text/html" in request.headers.get("accept", ""):
+        return RedirectResponse("/console", status_code=303)
+    return {
+        "service": "Ombudsman Decisions Service",
+        "api": "/v1",
+        "docs": "/docs",
+        "openapi": "/openapi.json",
+        "console": "/console",
+        "health": "/readyz",
+    }
 
 
 @router.get("/healthz", response_model=Health)
