@@ -215,6 +215,19 @@ class RateLimitMiddleware:
 
     async def _refuse(self, verdict: Verdict, scope: Scope, receive: Receive, send: Send) -> None:
         problem = self.limiter.refusal(verdict)
+        if scope["path"] == "/console" or scope["path"].startswith("/console/"):
+            # A person at a browser: a page of the console, saying when to try again.
+            from lgsco.api.console import pages
+
+            page = pages.error(
+                Request(scope),
+                429,
+                "Too many requests",
+                f"{problem.detail} This page will work again after that.",
+            )
+            page.headers.update(problem.headers or {})
+            await page(scope, receive, send)
+            return
         response = problem_response(
             Request(scope),
             problem.status,

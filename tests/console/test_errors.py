@@ -1,0 +1,76 @@
+"""A person at the console meets console pages, never raw problem+json: refused for going too
+fast, they get a page saying when to try again; a form with several mistakes names them all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tests.api.test_rate_limit import client, started, unique_address
+from tests.console.conftest import console_app, page, text
+
+
+async def test_a_rate_limited_console_page_is_an_html_page(
+    database_url: str, redis_url: str
+) -> None:
+    app = console_app(database_url, redis_url, rate_limit_per_minute=2)
+    async with started(app), client(app, unique_address()) as http:
+        for _ in range(2):
+            assert (await http.get("/console/runs")).status_code == 200
+        refused = await http.get("/console/runs")
+        api = await http.get("/v1/decisions")
+    assert refused.status_code == 429
+    assert refused.headers["content-type"].startswith("text/html")
+    assert int(refused.headers["retry-after"]) > 0
+    tree = page(refused)
+    assert text(tree.css_first("h1")) == "Too many requests"
+    message = text(tree.css_first("#message"))
+    assert "the limit is 2 a minute" in message and "retry after" in message
+    assert tree.css_first("a[href='/console']") is not None
+    # The API's own answer stays problem+json for programs.
+    assert api.status_code == 429
+    assert api.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize(
+    ("query", "fields"),
+    [
+        (
+            {"decided_from": "2024-13-01", "financial_year": "2023-25"},
+            {"decided_from", "financial_year"},
+        ),
+        (
+            {
+                "decided_from": "2024-02-01",
+                "decided_to": "2024-01-01",
+                "financial_year": "2023-25",
+                "changed_since": "yesterday",
+            },
+            {"decided_to", "financial_year", "changed_since"},
+        ),
+    ],
+)
+async def test_a_search_form_shows_every_error_at_once(
+    own_site: AsyncClient, session: AsyncSession, query: dict[str, Any], fields: set[str]
+) -> None:
+    response = await own_site.get("/console/decisions", params=query)
+    assert response.status_code == 422
+    tree = page(response)
+    shown = {
+        str(node.attributes["id"]).removeprefix("field-").removesuffix("-error")
+        for node in tree.css("[id^=field-][id$=-error]")
+    }
+    assert shown == fields
+    summary = tree.css_first("#error-summary")
+    assert summary is not None and len(summary.css("li")) == len(fields)
+
+
+async def test_the_api_names_every_bad_filter_too(own_site: AsyncClient) -> None:
+    query = {"decided_from": "2024-02-01", "decided_to": "2024-01-01", "financial_year": "2023-25"}
+    response = await own_site.get("/v1/decisions", params=query)
+    assert response.status_code == 422
+    errors = {e["parameter"] for e in response.json()["errors"]}
+    assert errors == {"decided_to", "financial_year"}
