@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco.ingest.crawl import Crawler, CrawlError
+from lgsco.ingest.crawl import Crawler, CrawlError, CrawlReport, month_windows
 from lgsco.ingest.fetch import FetchError, SiteClient
 from lgsco.ingest.pipeline import Ingestor, IngestOutcome
 from lgsco.ingest.reparse import reparse_all
@@ -100,35 +100,50 @@ async def crawl_window(
     *,
     echo: Echo,
 ) -> bool:
+    """Crawl month by month, showing which month and how many of the windows are done.
+
+    Each month is one `Crawler.crawl` of its own window, which is exactly what a crawl of the
+    whole range does in turn; the run (one row) spans them all.
+    """
+    windows = list(month_windows(start, end))
     async with _ingest_context(settings, urls) as (sessionmaker, client):
         crawler = Crawler(sessionmaker, client, concurrency=settings.crawl_concurrency)
         params = {"from": start.isoformat(), "to": end.isoformat(), "organisation": organisation}
         columns = (
-            TextColumn("{task.description}"),
+            TextColumn("{task.description:<22}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
         )
+        report = CrawlReport()
         with Progress(*columns, transient=False) as bar:
-            task = bar.add_task("decisions", total=None)
+            months = bar.add_task("windows", total=len(windows))
+            decisions = bar.add_task("decisions", total=None)
 
             def advance(outcome: IngestOutcome) -> None:
-                bar.advance(task)
+                bar.advance(decisions)
                 if outcome.result == FetchResult.FAILED:
                     bar.console.print(outcome.line())
 
             try:
                 async with _recorded_run(sessionmaker, RunKind.CRAWL, params) as run_id:
-                    report = await crawler.crawl(
-                        start, end, organisation=organisation, run_id=run_id, progress=advance
-                    )
+                    for n, (first, last) in enumerate(windows, start=1):
+                        bar.update(months, description=f"month {first:%Y-%m} ({n}/{len(windows)})")
+                        done = await crawler.crawl(
+                            first, last, organisation=organisation, run_id=run_id, progress=advance
+                        )
+                        report.counts.update(done.counts)
+                        report.windows_done += done.windows_done
+                        report.windows_skipped += done.windows_skipped
+                        bar.advance(months)
+                    bar.update(months, description="windows")
             except (CrawlError, FetchError) as exc:
                 echo(f"crawl stopped: {exc} (run it again to resume where it stopped)")
                 return False
         counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items())) or "no decisions"
-        done, skipped = report.windows_done, report.windows_skipped
-        windows = f"windows crawled {done}, already complete {skipped}"
-        echo(f"{windows}; {counts}")
+        done_, skipped = report.windows_done, report.windows_skipped
+        summary = f"windows crawled {done_}, already complete {skipped} (of {len(windows)})"
+        echo(f"{summary}; {counts}")
         return report.counts.get(FetchResult.FAILED.value, 0) == 0
 
 
