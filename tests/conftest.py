@@ -138,6 +138,15 @@ async def sessionmaker(database_url: str) -> AsyncIterator[async_sessionmaker[As
 
 
 @pytest.fixture
+def emptied_database_url(database_url: str) -> Iterator[str]:
+    """The suite's database, empty before the test and emptied after it: for tests that run a
+    command writing committed rows (crawl windows, runs), which later tests would otherwise see."""
+    asyncio.run(truncate_all(database_url))
+    yield database_url
+    asyncio.run(truncate_all(database_url))
+
+
+@pytest.fixture
 async def redis(redis_url: str) -> AsyncIterator[Redis]:
     client = Redis.from_url(redis_url)
     await client.flushdb()

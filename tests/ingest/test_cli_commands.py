@@ -11,7 +11,6 @@ from lgsco.cli import app
 from lgsco.ingest.crawl import month_windows
 from lgsco.shared.db import make_engine
 from lgsco.shared.models import Decision
-from tests.conftest import truncate_all
 from tests.fakesite.corpus import CorpusEntry
 from tests.fakesite.corpus_site import corpus_site, window_of
 
@@ -25,10 +24,10 @@ async def _stored_references(database_url: str) -> set[str]:
 
 
 def test_crawl_then_ingest_print_what_happened(
-    decisions: list[CorpusEntry], database_url: str, redis_url: str
+    decisions: list[CorpusEntry], emptied_database_url: str, redis_url: str
 ) -> None:
     """Synchronous: the CLI runs its own event loop, as it does for an operator."""
-    asyncio.run(truncate_all(database_url))
+    database_url = emptied_database_url
     entries = decisions[-12:]
     site = corpus_site(entries)
     site.start()

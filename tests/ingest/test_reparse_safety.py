@@ -194,16 +194,15 @@ async def test_reparse_keeps_a_councils_remedy_tracking(
 
 
 def test_the_reparse_command_reports_and_changes_no_status(
-    decisions: list[CorpusEntry], database_url: str, redis_url: str
+    decisions: list[CorpusEntry], emptied_database_url: str, redis_url: str
 ) -> None:
     """The command an operator runs, on a database holding a withdrawn decision."""
+    database_url = emptied_database_url
     import asyncio
 
     from lgsco.shared.db import make_engine, make_sessionmaker
-    from tests.conftest import truncate_all
 
     async def seed() -> None:
-        await truncate_all(database_url)
         engine = make_engine(database_url, pool=False)
         from redis.asyncio import Redis
 

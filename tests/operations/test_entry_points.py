@@ -4,7 +4,6 @@ line with every scope named in the help."""
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import subprocess  # nosec B404 - the tests run the project's own command
 import time
@@ -19,7 +18,6 @@ from typer.testing import CliRunner
 from lgsco.api.keys import SCOPES
 from lgsco.api.main import create_app
 from lgsco.cli import app as cli
-from tests.conftest import truncate_all
 from tests.operations.test_embedded import LGSCO, _env, _free_port
 from tests.reliability.conftest import api_settings
 
@@ -57,8 +55,8 @@ def test_keys_create_help_names_every_scope() -> None:
         assert scope in result.output, scope
 
 
-def test_keys_can_be_listed_and_revoked(database_url: str, redis_url: str) -> None:
-    asyncio.run(truncate_all(database_url))
+def test_keys_can_be_listed_and_revoked(emptied_database_url: str, redis_url: str) -> None:
+    database_url = emptied_database_url
     env = {"LGSCO_DATABASE_URL": database_url, "LGSCO_REDIS_URL": redis_url}
     runner = CliRunner()
     empty = runner.invoke(cli, ["keys", "list"], env=env)
