@@ -75,8 +75,8 @@ def migrate() -> None:
     settings = _settings()
     with _attached(settings, runtime.Schema.NONE) as urls:
         was = runtime.prepare_schema(urls.database_url, upgrade=True, announce=False)
-    done = f"upgraded from {was}" if was else "already"
-    typer.echo(f"database schema {done} at revision {head_revision()}, the latest")
+    done = f"upgraded from {was} to" if was else "already at"
+    typer.echo(f"database schema {done} revision {head_revision()} (the latest)")
 
 
 @app.command()

@@ -79,14 +79,19 @@ async def serve_worker(settings: Settings, urls: ServiceUrls) -> None:
 async def check_worker(urls: ServiceUrls) -> int:
     """0 when this host's worker recorded its health check in Redis within the last minute."""
     from arq.connections import create_pool
+    from redis.exceptions import RedisError
 
     from lgsco.shared import queue as jobqueue
 
-    pool = await create_pool(jobqueue.redis_settings(urls.redis_url))
     try:
-        alive = await pool.exists(jobqueue.health_key())
-    finally:
-        await pool.aclose()
+        pool = await create_pool(jobqueue.redis_settings(urls.redis_url))
+        try:
+            alive = await pool.exists(jobqueue.health_key())
+        finally:
+            await pool.aclose()
+    except (RedisError, OSError) as exc:
+        log.warning("worker check: Redis is unreachable: %s", exc)
+        return 1
     return 0 if alive else 1
 
 

@@ -71,10 +71,10 @@ def test_migrate_brings_it_to_head_and_says_so(empty_database: str, redis_url: s
     head = head_revision()
     assert (
         first.output.strip()
-        == f"database schema upgraded from nothing at revision {head}, the latest"
+        == f"database schema upgraded from nothing to revision {head} (the latest)"
     )
     again = CliRunner().invoke(cli, ["migrate"], env=env)
-    assert again.output.strip() == f"database schema already at revision {head}, the latest"
+    assert again.output.strip() == f"database schema already at revision {head} (the latest)"
     assert CliRunner().invoke(cli, ["reparse"], env=env).output.strip() == "nothing stored"
 
 
