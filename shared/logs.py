@@ -88,10 +88,23 @@ def resolve_format(fmt: str, stream: TextIO) -> str:
     return "text" if isatty is not None and isatty() else "json"
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is when a line is written, not when it was configured
+    (a test runner swaps it per test and closes the old one)."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
+
+
 def configure(level: str, fmt: str = "auto", stream: TextIO | None = None) -> None:
     """Send every logger's lines through one handler on the root logger (idempotent)."""
+    handler = logging.StreamHandler(stream) if stream is not None else _Stderr()
     stream = stream or sys.stderr
-    handler = logging.StreamHandler(stream)
     handler.set_name(HANDLER_NAME)
     handler.setFormatter(
         JsonFormatter() if resolve_format(fmt, stream) == "json" else TextFormatter()
