@@ -10,7 +10,8 @@ from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.api.test_rate_limit import client, started, unique_address
-from tests.console.conftest import console_app, page, text
+from tests.console.conftest import console_app, csrf, page, send_form, text
+from tests.console.test_act import run_count, sign_in, token_of
 
 
 async def test_a_rate_limited_console_page_is_an_html_page(
@@ -74,3 +75,21 @@ async def test_the_api_names_every_bad_filter_too(own_site: AsyncClient) -> None
     assert response.status_code == 422
     errors = {e["parameter"] for e in response.json()["errors"]}
     assert errors == {"decided_to", "financial_year"}
+
+
+async def test_a_crawl_form_shows_every_error_at_once(
+    own_site: AsyncClient, make_key: Any, session: AsyncSession
+) -> None:
+    await sign_in(own_site, await token_of(make_key, "jobs:write"))
+    before = await run_count(session)
+    tree = page(await own_site.get("/console/jobs"))
+    data = {"kind": "crawl", "from": "", "to": "2024-13-01", "organisation": "x" * 301}
+    response = await send_form(
+        own_site, "/console/jobs", {"csrf": csrf(tree, "#crawl-form"), **data}
+    )
+    assert response.status_code == 422
+    shown = page(response)
+    for field in ("from", "to", "organisation"):
+        assert shown.css_first(f"#error-summary a[href='#field-{field}']") is not None, field
+    assert "Enter the first decision date" in text(shown.css_first("#error-summary"))
+    assert await run_count(session) == before
