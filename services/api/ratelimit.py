@@ -28,6 +28,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from lgsco.api.console.problems import for_console
 from lgsco.api.errors import Problem, problem_response
 from lgsco.api.metrics import ApiMetrics
 
@@ -215,7 +216,7 @@ class RateLimitMiddleware:
 
     async def _refuse(self, verdict: Verdict, scope: Scope, receive: Receive, send: Send) -> None:
         problem = self.limiter.refusal(verdict)
-        if scope["path"] == "/console" or scope["path"].startswith("/console/"):
+        if for_console(scope):
             # A person at a browser: a page of the console, saying when to try again.
             from lgsco.api.console import pages
 

@@ -93,3 +93,18 @@ async def test_a_crawl_form_shows_every_error_at_once(
         assert shown.css_first(f"#error-summary a[href='#field-{field}']") is not None, field
     assert "Enter the first decision date" in text(shown.css_first("#error-summary"))
     assert await run_count(session) == before
+
+
+async def test_a_database_outage_on_a_console_page_is_an_html_page(redis_url: str) -> None:
+    app = console_app("postgresql://postgres@127.0.0.1:9/nowhere", redis_url)
+    async with started(app), client(app, unique_address()) as http:
+        shown = await http.get("/console/decisions")
+        api = await http.get("/v1/decisions")
+    assert api.status_code == 503
+    assert api.headers["content-type"].startswith("application/problem+json")
+    assert shown.status_code == 503
+    assert shown.headers["content-type"].startswith("text/html")
+    tree = page(shown)
+    assert text(tree.css_first("#message")) == api.json()["detail"]
+    assert shown.headers.get("retry-after") == api.headers.get("retry-after")
+    assert tree.css_first("a[href='/console']") is not None
