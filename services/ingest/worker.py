@@ -85,9 +85,7 @@ def build_worker(settings: Settings, *, database_url: str, redis_url: str, **kwa
         # Never follow a redirect: the checked callback URL is the only address called.
         ctx["webhook_http"] = httpx.AsyncClient(follow_redirects=False)
         ctx["webhooks"] = webhook_config(settings)
-        recovered = await recover_stale_runs(ctx)  # type: ignore[arg-type]
-        if recovered:
-            log.info("resumed %d run(s) left by a stopped worker", recovered)
+        await recover_stale_runs(ctx)  # type: ignore[arg-type]  # logs what it resumes
 
     async def shutdown(ctx: dict[str, Any]) -> None:
         await ctx["client"].aclose()
