@@ -6,7 +6,7 @@ import asyncio
 from contextlib import ExitStack
 
 from alembic import context
-from sqlalchemy import pool
+from sqlalchemy import pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
@@ -33,6 +33,9 @@ def _database_url(stack: ExitStack) -> str:
 def _run(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
     with context.begin_transaction():
+        # Two processes starting on one fresh database both upgrade it: the second waits here,
+        # then finds the schema at head and does nothing.
+        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('lgsco:migrate'))"))
         context.run_migrations()
 
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 import sys
+from collections.abc import Iterator
 from datetime import date
 from typing import Annotated
 
 import typer
 
 from lgsco import runtime
+from lgsco.api.keys import SCOPES
+from lgsco.shared.embedded import ServiceUrls
 from lgsco.shared.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(
@@ -19,6 +24,27 @@ app = typer.Typer(
 )
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+
+
+@contextlib.contextmanager
+def _attached(
+    settings: Settings, schema: runtime.Schema = runtime.Schema.AUTO
+) -> Iterator[ServiceUrls]:
+    """The service URLs for a command; a reason it cannot start is one line, not a traceback.
+
+    Ctrl-C and SIGTERM end the command with 130 and 143 once the embedded servers it started
+    have stopped.
+    """
+    try:
+        with runtime.services(settings, schema=schema) as urls:
+            yield urls
+    except runtime.StartupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except runtime.Terminated:
+        raise typer.Exit(128 + signal.SIGTERM) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(128 + signal.SIGINT) from None
 
 
 def _settings() -> Settings:
@@ -37,19 +63,20 @@ def up() -> None:
     from lgsco.runner import run_all
 
     settings = _settings()
-    with runtime.services(settings) as urls:
+    with _attached(settings, runtime.Schema.UPGRADE) as urls:
         asyncio.run(run_all(settings, urls, announce=typer.echo))
 
 
 @app.command()
 def migrate() -> None:
     """Apply database migrations (alembic upgrade head)."""
-    from lgsco.shared.migrate import upgrade
+    from lgsco.shared.migrate import head_revision
 
     settings = _settings()
-    with runtime.services(settings) as urls:
-        upgrade(urls.database_url)
-    typer.echo("database is at the latest schema")
+    with _attached(settings, runtime.Schema.NONE) as urls:
+        was = runtime.prepare_schema(urls.database_url, upgrade=True, announce=False)
+    done = f"upgraded from {was} to" if was else "already at"
+    typer.echo(f"database schema {done} revision {head_revision()} (the latest)")
 
 
 @app.command()
@@ -58,7 +85,7 @@ def api() -> None:
     from lgsco.runner import serve_api
 
     settings = _settings()
-    with runtime.services(settings) as urls:
+    with _attached(settings) as urls:
         asyncio.run(serve_api(settings, urls))
 
 
@@ -72,7 +99,7 @@ def worker(
     from lgsco.runner import check_worker, serve_worker
 
     settings = _settings()
-    with runtime.services(settings) as urls:
+    with _attached(settings, runtime.Schema.NONE if check else runtime.Schema.AUTO) as urls:
         if check:
             raise typer.Exit(asyncio.run(check_worker(urls)))
         asyncio.run(serve_worker(settings, urls))
@@ -92,7 +119,7 @@ def ingest(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     settings = _settings()
-    with runtime.services(settings) as urls:
+    with _attached(settings) as urls:
         ok = asyncio.run(ingest_references(settings, urls, canonical, echo=typer.echo))
     raise typer.Exit(0 if ok else 1)
 
@@ -132,7 +159,7 @@ def crawl(
         typer.echo(f"error: --from {exc}", err=True)
         raise typer.Exit(2) from None
     settings = _settings()
-    with runtime.services(settings) as urls:
+    with _attached(settings) as urls:
         ok = asyncio.run(
             crawl_window(settings, urls, start, end, organisation, refresh=refresh, echo=typer.echo)
         )
@@ -145,7 +172,7 @@ def reparse() -> None:
     from lgsco.commands import reparse_stored
 
     settings = _settings()
-    with runtime.services(settings) as urls:
+    with _attached(settings) as urls:
         asyncio.run(reparse_stored(urls, echo=typer.echo))
 
 
@@ -153,14 +180,14 @@ def reparse() -> None:
 def keys_create(
     name: Annotated[str, typer.Option(help="Who the key is for (shown in audit trails).")],
     scopes: Annotated[
-        str, typer.Option(help="Comma-separated: read,remedies:write,jobs:write,admin")
+        str, typer.Option(help=f"Comma-separated, of: {', '.join(SCOPES)}.")
     ] = "read",
 ) -> None:
     """Create an API key; the secret is printed once and stored only as a hash."""
     from lgsco.commands import create_key
 
     settings = _settings()
-    with runtime.services(settings) as urls:
+    with _attached(settings) as urls:
         code = asyncio.run(
             create_key(
                 urls, name, [s.strip() for s in scopes.split(",") if s.strip()], echo=typer.echo
@@ -169,13 +196,23 @@ def keys_create(
     raise typer.Exit(code)
 
 
+@keys_app.command("list")
+def keys_list() -> None:
+    """List API keys: name, prefix, scopes, when created, last used and revoked (no secrets)."""
+    from lgsco.commands import list_keys
+
+    settings = _settings()
+    with _attached(settings) as urls:
+        asyncio.run(list_keys(urls, echo=typer.echo))
+
+
 @keys_app.command("revoke")
 def keys_revoke(name: Annotated[str, typer.Option(help="Name of the key to revoke.")]) -> None:
     """Revoke an API key by name."""
     from lgsco.commands import revoke_key
 
     settings = _settings()
-    with runtime.services(settings) as urls:
+    with _attached(settings) as urls:
         code = asyncio.run(revoke_key(urls, name, echo=typer.echo))
     raise typer.Exit(code)
 

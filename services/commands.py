@@ -13,7 +13,15 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lgsco.ingest import store
-from lgsco.ingest.crawl import Crawler, CrawlError, FutureWindow, check_dates, today_utc
+from lgsco.ingest.crawl import (
+    Crawler,
+    CrawlError,
+    CrawlReport,
+    FutureWindow,
+    check_dates,
+    month_windows,
+    today_utc,
+)
 from lgsco.ingest.fetch import FetchError, SiteClient
 from lgsco.ingest.pipeline import Ingestor, IngestOutcome
 from lgsco.ingest.reparse import reparse_all
@@ -102,8 +110,11 @@ async def crawl_window(
     refresh: bool = False,
     echo: Echo,
 ) -> bool:
-    """Crawl [start, end]; False if it stopped or a decision failed. An end after today is
-    crawled up to today (said so); a start after today is refused before anything runs."""
+    """Crawl [start, end] month by month, showing which month and how many of the windows are
+    done; False if it stopped or a decision failed. An end after today is crawled up to today
+    (said so); a start after today is refused before anything runs. Each month is one
+    `Crawler.crawl` of its own window, which is what a crawl of the whole range does in turn; the
+    run (one row) spans them all."""
     try:
         clamped = check_dates(start, end, today_utc())
     except FutureWindow as exc:
@@ -111,6 +122,7 @@ async def crawl_window(
         return False
     if clamped != end:
         echo(f"--to {end} is after today: crawling up to {clamped}")
+    windows = list(month_windows(start, clamped))
     async with _ingest_context(settings, urls) as (sessionmaker, client):
         crawler = Crawler(sessionmaker, client, concurrency=settings.crawl_concurrency)
         params = {
@@ -120,29 +132,39 @@ async def crawl_window(
             "refresh": refresh,
         }
         columns = (
-            TextColumn("{task.description}"),
+            TextColumn("{task.description:<22}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
         )
+        report = CrawlReport()
         with Progress(*columns, transient=False) as bar:
-            task = bar.add_task("decisions", total=None)
+            months = bar.add_task("windows", total=len(windows))
+            decisions = bar.add_task("decisions", total=None)
 
             def advance(outcome: IngestOutcome) -> None:
-                bar.advance(task)
+                bar.advance(decisions)
                 if outcome.result == FetchResult.FAILED:
                     bar.console.print(outcome.line())
 
             try:
                 async with _recorded_run(sessionmaker, RunKind.CRAWL, params) as run_id:
-                    report = await crawler.crawl(
-                        start,
-                        clamped,
-                        organisation=organisation,
-                        run_id=run_id,
-                        refresh=refresh,
-                        progress=advance,
-                    )
+                    for n, (first, last) in enumerate(windows, start=1):
+                        bar.update(months, description=f"month {first:%Y-%m} ({n}/{len(windows)})")
+                        done = await crawler.crawl(
+                            first,
+                            last,
+                            organisation=organisation,
+                            run_id=run_id,
+                            refresh=refresh,
+                            progress=advance,
+                        )
+                        report.counts.update(done.counts)
+                        report.windows_done += done.windows_done
+                        report.windows_skipped += done.windows_skipped
+                        report.windows_by_other_runs += done.windows_by_other_runs
+                        bar.advance(months)
+                    bar.update(months, description="windows")
                     async with sessionmaker.begin() as session:
                         await store.add_counts(
                             await session.connection(), run_id, report.window_counts()
@@ -151,7 +173,8 @@ async def crawl_window(
                 echo(f"crawl stopped: {exc} (run it again to resume where it stopped)")
                 return False
         counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items())) or "no decisions"
-        echo(f"{report.summary('--refresh')}; {counts}")
+        months_asked = f"{len(windows)} month{'s' if len(windows) != 1 else ''}"
+        echo(f"{months_asked}: {report.summary('--refresh')}; {counts}")
         return report.counts.get(FetchResult.FAILED.value, 0) == 0
 
 
@@ -193,3 +216,37 @@ async def revoke_key(urls: ServiceUrls, name: str, *, echo: Echo) -> int:
         await engine.dispose()
     echo(f"key {name!r} revoked" if revoked else f"error: no active key named {name!r}")
     return 0 if revoked else 1
+
+
+async def list_keys(urls: ServiceUrls, *, echo: Echo) -> None:
+    """One line a key, revoked ones last; the secret is never stored, so never shown."""
+    from lgsco.api import keys
+
+    engine = make_engine(urls.database_url, pool=False)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            found = await keys.list_keys(session)
+    finally:
+        await engine.dispose()
+    if not found:
+        echo("no API keys; create one with `lgsco keys create --name NAME --scopes read`")
+        return
+    rows = [("NAME", "PREFIX", "SCOPES", "CREATED", "LAST USED", "REVOKED")]
+    for key in sorted(found, key=lambda k: (k.revoked_at is not None, k.name)):
+        rows.append(
+            (
+                key.name,
+                key.prefix,
+                ",".join(key.scopes),
+                _when(key.created_at),
+                _when(key.last_used_at) or "never",
+                _when(key.revoked_at) or "-",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+def _when(at: datetime | None) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if at else ""

@@ -69,12 +69,15 @@ def async_url(url: str) -> str:
     return url
 
 
+CONNECT_TIMEOUT = 5  # seconds to open a connection: a dead server costs a request no more
+
+
 def make_engine(url: str, *, pool: bool = True, statement_timeout_ms: int = 30_000) -> AsyncEngine:
     """An asyncpg engine; `pool=False` for short-lived processes and tests."""
     kwargs: dict[str, object] = {
         "connect_args": {
             "server_settings": {"statement_timeout": str(statement_timeout_ms)},
-            "timeout": 5,
+            "timeout": CONNECT_TIMEOUT,
         },
         "pool_pre_ping": True,
     }

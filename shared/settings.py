@@ -89,7 +89,10 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Log level."
     )
-    log_format: Literal["json", "text"] = Field(default="json", description="Log line format.")
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto",
+        description="`json` (one object a line), `text`, or `auto` (text to a terminal).",
+    )
     schedule_enabled: bool = Field(
         default=True,
         description="Run the daily refresh and recheck and the weekly sweep on the worker.",

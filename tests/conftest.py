@@ -21,6 +21,7 @@ from lgsco.shared.migrate import upgrade
 from lgsco.shared.settings import Settings
 from tests.fakesite.corpus import CorpusEntry, corpus_available, load_corpus
 from tests.fakesite.corpus_site import corpus_site, window_of
+from tests.fakesite.invented import invented
 from tests.fakesite.server import FakeSite
 
 TABLES = (
@@ -137,6 +138,15 @@ async def sessionmaker(database_url: str) -> AsyncIterator[async_sessionmaker[As
 
 
 @pytest.fixture
+def emptied_database_url(database_url: str) -> Iterator[str]:
+    """The suite's database, empty before the test and emptied after it: for tests that run a
+    command writing committed rows (crawl windows, runs), which later tests would otherwise see."""
+    asyncio.run(truncate_all(database_url))
+    yield database_url
+    asyncio.run(truncate_all(database_url))
+
+
+@pytest.fixture
 async def redis(redis_url: str) -> AsyncIterator[Redis]:
     client = Redis.from_url(redis_url)
     await client.flushdb()
@@ -152,6 +162,14 @@ def corpus() -> list[CorpusEntry]:
             "repository; set LGSCO_CORPUS_DIR to run the corpus tests"
         )
     return load_corpus()
+
+
+@pytest.fixture(scope="session")
+def decisions() -> list[CorpusEntry]:
+    """Decisions the project writes itself (tests/fakesite/invented.py), with their truth, in
+    the corpus's form: what the reliability and console tests run on, with or without the
+    external corpus."""
+    return invented()
 
 
 def settings_for(site_url: str, **overrides: object) -> Settings:
@@ -204,10 +222,23 @@ async def crawl_corpus_into(
 
 @pytest.fixture(scope="session")
 def crawled_database_url(
+    pg_admin_url: str, redis_url: str, decisions: list[CorpusEntry]
+) -> Iterator[str]:
+    """A database holding the invented decisions, crawled by the ingest worker from the fake
+    site: what the console's read tests run on, with or without the external corpus."""
+    url = fresh_database(pg_admin_url, "crawled")
+    asyncio.run(crawl_corpus_into(url, redis_url, decisions))
+    yield url
+    drop_database(pg_admin_url, url)
+
+
+@pytest.fixture(scope="session")
+def corpus_database_url(
     pg_admin_url: str, redis_url: str, corpus: list[CorpusEntry]
 ) -> Iterator[str]:
-    """A database holding the whole corpus, crawled by the ingest worker from the fake site."""
-    url = fresh_database(pg_admin_url, "crawled")
+    """A database holding the whole real corpus, crawled by the ingest worker from the fake site
+    (the corpus tests of the API check it against the corpus truth)."""
+    url = fresh_database(pg_admin_url, "corpus")
     asyncio.run(crawl_corpus_into(url, redis_url, corpus))
     yield url
     drop_database(pg_admin_url, url)

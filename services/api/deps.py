@@ -62,10 +62,15 @@ def inline(sync: Callable[P, T]) -> Callable[P, Coroutine[Any, Any, T]]:
 
 def invalid(parameter: str, message: str, where: str = "query") -> Problem:
     """A 422 naming one parameter, shaped like FastAPI's own validation errors."""
+    return invalid_all([(parameter, message)], where)
+
+
+def invalid_all(problems: list[tuple[str, str]], where: str = "query") -> Problem:
+    """A 422 naming every (parameter, message), so a form can show all its errors at once."""
     return Problem(
         422,
-        f"{where} parameter '{parameter}': {message}",
-        errors=[{"in": where, "parameter": parameter, "message": message}],
+        "; ".join(f"{where} parameter '{p}': {m}" for p, m in problems),
+        errors=[{"in": where, "parameter": p, "message": m} for p, m in problems],
     )
 
 
@@ -205,9 +210,15 @@ def decision_filters(
         ),
     ] = None,
 ) -> DecisionFilters:
-    check_financial_year(financial_year)
+    problems: list[tuple[str, str]] = []
+    try:
+        check_financial_year(financial_year)
+    except Problem as problem:
+        problems += [(e["parameter"], e["message"]) for e in problem.extra["errors"]]
     if decided_from and decided_to and decided_from > decided_to:
-        raise invalid("decided_to", "must not be before decided_from")
+        problems.append(("decided_to", "must not be before decided_from"))
+    if problems:
+        raise invalid_all(problems)
     return DecisionFilters(
         organisation=tuple(organisation or ()),
         category=category,

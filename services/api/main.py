@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from lgsco.api import console, docs, errors, logs, openapi
+from lgsco.api import console, docs, errors, openapi
 from lgsco.api.metrics import ApiMetrics
 from lgsco.api.middleware import ApiMiddleware
 from lgsco.api.params import known_parameters
@@ -54,7 +54,6 @@ TAGS = [
 
 
 def create_app(settings: Settings, *, database_url: str, redis_url: str) -> FastAPI:
-    logs.configure(settings.log_level, settings.log_format)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

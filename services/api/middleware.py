@@ -17,8 +17,8 @@ from typing import Any
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lgsco.api.logs import request_id_var
 from lgsco.api.metrics import ApiMetrics
+from lgsco.shared.logs import request_id_var
 
 access_log = logging.getLogger("lgsco.api.access")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -115,7 +115,11 @@ def _log(scope: Scope, route: str, status: int, elapsed: float, request_id: str)
     state: dict[str, Any] = scope.get("state", {})
     client = scope.get("client")
     access_log.info(
-        "request",
+        "%s %s %d %.1fms",
+        scope["method"],
+        scope["path"],
+        status,
+        elapsed * 1000,
         extra={
             "request_id": request_id,
             "method": scope["method"],

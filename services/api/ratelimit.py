@@ -28,6 +28,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from lgsco.api.console.problems import for_console
 from lgsco.api.errors import Problem, problem_response
 from lgsco.api.metrics import ApiMetrics
 
@@ -35,8 +36,9 @@ log = logging.getLogger("lgsco.api")
 
 WINDOW_SECONDS = 60
 # Liveness and readiness probes come from the orchestrator's address, which ordinary traffic can
-# share (SNAT); a 429 there would get healthy replicas restarted or taken out of service.
-EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
+# share (SNAT); a 429 there would get healthy replicas restarted or taken out of service. The
+# metrics scraper likewise: a 429 would blind monitoring exactly when traffic is high.
+EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 _KEY_PREFIX = "lgsco:ratelimit:"
 _PENDING = "rate_limit_pending"  # request.state: a /v1 request with a token, not yet counted
 _VERDICT = "rate_limit_verdict"
@@ -214,6 +216,19 @@ class RateLimitMiddleware:
 
     async def _refuse(self, verdict: Verdict, scope: Scope, receive: Receive, send: Send) -> None:
         problem = self.limiter.refusal(verdict)
+        if for_console(scope):
+            # A person at a browser: a page of the console, saying when to try again.
+            from lgsco.api.console import pages
+
+            page = pages.error(
+                Request(scope),
+                429,
+                "Too many requests",
+                f"{problem.detail} This page will work again after that.",
+            )
+            page.headers.update(problem.headers or {})
+            await page(scope, receive, send)
+            return
         response = problem_response(
             Request(scope),
             problem.status,

@@ -13,6 +13,7 @@ import asyncio
 import email.utils
 import logging
 import random
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -21,6 +22,7 @@ import httpx
 
 from lgsco.ingest import site
 from lgsco.ingest.ratelimit import SiteRateLimiter
+from lgsco.shared.sitemetrics import SiteFetchStats, outcome_of
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +98,10 @@ class SiteClient:
         backoff: float = 1.0,
         max_retry_after: float = MAX_RETRY_AFTER,
         transport: httpx.AsyncBaseTransport | None = None,
+        stats: SiteFetchStats | None = None,
     ) -> None:
         self.site_url = site_url.rstrip("/")
+        self._stats = stats  # every try counted, for /metrics
         self._site_host = httpx.URL(self.site_url).host
         self._limiter = limiter
         self._max_retries = max_retries
@@ -150,15 +154,19 @@ class SiteClient:
                 await asyncio.sleep(self._delay(attempt, last_retry_after))
             last_retry_after = None
             await self._limiter.wait()
+            started = time.perf_counter()
             try:
                 response, text = await self._fetch(path, headers)
             except httpx.TimeoutException:
+                await self._record(None, started, attempt, timed_out=True)
                 last_error = "timed out"
                 continue
             except httpx.TransportError as exc:
+                await self._record(None, started, attempt)
                 last_error = f"connection failed: {type(exc).__name__}: {exc}"
                 continue
             status = response.status_code
+            await self._record(status, started, attempt)
             if status in RETRY_STATUSES:
                 last_error = f"HTTP {status}"
                 last_retry_after = _retry_after(response.headers.get("Retry-After"))
@@ -178,6 +186,13 @@ class SiteClient:
                 fetched_at=datetime.now(UTC),
             )
         raise FetchError(f"gave up after {self._max_retries + 1} tries: {last_error}", path=path)
+
+    async def _record(
+        self, status: int | None, started: float, attempt: int, *, timed_out: bool = False
+    ) -> None:
+        if self._stats is not None:
+            outcome = outcome_of(status, timed_out=timed_out)
+            await self._stats.record(outcome, time.perf_counter() - started, retry=attempt > 0)
 
     async def _fetch(self, path: str, headers: dict[str, str]) -> tuple[httpx.Response, str]:
         """One GET; the body (of a 200 only) is read up to MAX_PAGE_BYTES, else FetchError."""

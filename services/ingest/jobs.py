@@ -207,6 +207,8 @@ async def recover_stale_runs(ctx: JobContext) -> int:
         queued = list(
             await session.scalars(select(IngestRun.id).where(IngestRun.status == RunStatus.QUEUED))
         )
+    if stale:
+        log.info("resuming run(s) %s: their worker stopped beating", stale, extra={"runs": stale})
     for run_id in stale:
         # A fresh job id: the dead worker's job may still hold its id in Redis.
         await jobqueue.enqueue(

@@ -1,11 +1,16 @@
-"""Re-parse every stored raw page with the current parser: no network, a report of what changed."""
+"""Re-parse every stored raw page with the current parser: no network, a report of what changed.
+
+Safe at any time: it rewrites only what is read from a page (`store.reparsed`), so a withdrawn
+decision stays withdrawn and councils' remedy tracking stays as they recorded it.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lgsco.ingest import normalise, store
@@ -34,9 +39,12 @@ async def reparse_all(
         async with sessionmaker.begin() as session:
             conn = await session.connection()
             await store.lock_reference(conn, reference)
-            raw = await session.get(RawPage, raw_page_id)
+            # Read under the lock: an ingest may have stored a newer page since the list was read.
             current = (await store.known(conn, [reference])).get(reference)
-            if raw is None or current is None:
+            if current is None or current.raw_page_id is None:
+                continue
+            raw = await session.get(RawPage, current.raw_page_id)
+            if raw is None:
                 continue
             try:
                 parsed = parse_decision(raw.body(), url=raw.url)
@@ -46,19 +54,7 @@ async def reparse_all(
                     report(reference, f"failed: {exc.reason}")
                 continue
             record = normalise.decision(parsed, permalink=current.permalink)
-            await store.upsert_decision(
-                conn,
-                record,
-                raw_page_id=raw.id,
-                seen_at=current.last_fetched_at,  # a re-parse fetches nothing
-                current=current,
-            )
-            await conn.execute(
-                update(Decision)
-                .where(Decision.id == current.id)
-                .values(parser_version=record.parser_version)
-            )
-            changed = current.content_hash != record.content_hash
+            changed = await store.reparsed(conn, record, current=current, at=datetime.now(UTC))
             counts["changed" if changed else "unchanged"] += 1
             if changed and report:
                 report(reference, "changed")

@@ -247,6 +247,47 @@ async def upsert_decision(
     return result
 
 
+async def reparsed(
+    conn: AsyncConnection, record: DecisionRecord, *, current: Known, at: datetime
+) -> bool:
+    """Store what the current parser reads from a decision's stored raw page; True if changed.
+
+    Only what is read from the page changes (with a newer parser, what is read from its text,
+    finding and remedies, even where the page itself is the same): publication status,
+    withdrawal date, fetch times, the raw page and councils' remedy tracking are the record of
+    other events and stay as they are. A changed decision gets a new version; subscribers hear
+    of it (`decision.changed`) only while it is published, so a withdrawn decision is never
+    announced as if it were public.
+    """
+    if current.content_hash == record.content_hash:
+        if current.parser_version != record.parser_version:
+            await _rederive(conn, current.id, record)  # a newer parser reads the same page
+        return False
+    changed = await _changed_fields(conn, current.id, record)
+    version = current.version + 1
+    await conn.execute(
+        _UPDATE_DECISION,
+        _parsed_columns(record)
+        | {"version": version, "last_changed_at": at, "decision_id": current.id},
+    )
+    await _link_organisations(conn, current.id, record.organisations, new=False)
+    await sync_remedies(conn, current.id, record.remedies, new=False)
+    await conn.execute(
+        _INSERT_VERSION,
+        {
+            "decision_id": current.id,
+            "version": version,
+            "content_hash": record.content_hash,
+            "parser_version": record.parser_version,
+            "raw_page_id": current.raw_page_id,
+            "changed_fields": changed,
+        },
+    )
+    if current.status == PublicationStatus.PUBLISHED:
+        await decision_stored(conn, FetchResult.CHANGED, current.id)
+    return True
+
+
 async def _same_content(
     conn: AsyncConnection, current: Known, raw_page_id: int | None, seen_at: datetime
 ) -> FetchResult:
@@ -292,8 +333,16 @@ async def _insert_decision(
 def _columns(
     record: DecisionRecord, *, raw_page_id: int | None, seen_at: datetime
 ) -> dict[str, Any]:
+    return (
+        {"permalink": record.permalink}
+        | _parsed_columns(record)
+        | {"raw_page_id": raw_page_id, "last_fetched_at": seen_at, "last_changed_at": seen_at}
+    )
+
+
+def _parsed_columns(record: DecisionRecord) -> dict[str, Any]:
+    """The columns read from a page's content: all a re-parse may rewrite."""
     return {
-        "permalink": record.permalink,
         "category": record.category,
         "subcategory": record.subcategory,
         "outcome": record.outcome,
@@ -308,9 +357,6 @@ def _columns(
         "has_remedy": bool(record.remedies),
         "content_hash": record.content_hash,
         "parser_version": record.parser_version,
-        "raw_page_id": raw_page_id,
-        "last_fetched_at": seen_at,
-        "last_changed_at": seen_at,
     }
 
 

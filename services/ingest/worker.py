@@ -19,6 +19,7 @@ from lgsco.shared import queue as jobqueue
 from lgsco.shared.db import make_engine, make_sessionmaker
 from lgsco.shared.schedule import SCHEDULE, ScheduledJob
 from lgsco.shared.settings import Settings
+from lgsco.shared.sitemetrics import SiteFetchStats
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ def site_client(settings: Settings, redis: Redis, *, rate_limited: bool = True) 
         timeout=settings.request_timeout,
         max_retries=settings.max_retries,
         backoff=settings.retry_backoff,
+        stats=SiteFetchStats(redis),
     )
 
 
@@ -50,8 +52,14 @@ def webhook_config(settings: Settings) -> deliveries.WebhookConfig:
 
 
 async def dispatch_webhooks(ctx: dict[str, Any]) -> int:
-    """Every few seconds: remedy reminders, fan-out of new events, delivery of what is due."""
-    return await deliveries.run_once(ctx["sessionmaker"], ctx["webhook_http"], ctx["webhooks"])
+    """Every few seconds: remedy reminders, fan-out of new events, delivery of what is due.
+
+    Its ticks are logged at DEBUG (lgsco.shared.logs); one that delivered something says so.
+    """
+    sent = await deliveries.run_once(ctx["sessionmaker"], ctx["webhook_http"], ctx["webhooks"])
+    if sent:
+        log.info("webhooks: %d deliveries attempted", sent, extra={"deliveries": sent})
+    return sent
 
 
 def _cron_job(job: ScheduledJob) -> Any:
@@ -83,9 +91,7 @@ def build_worker(settings: Settings, *, database_url: str, redis_url: str, **kwa
         # Never follow a redirect: the checked callback URL is the only address called.
         ctx["webhook_http"] = httpx.AsyncClient(follow_redirects=False)
         ctx["webhooks"] = webhook_config(settings)
-        recovered = await recover_stale_runs(ctx)  # type: ignore[arg-type]
-        if recovered:
-            log.info("resumed %d run(s) left by a stopped worker", recovered)
+        await recover_stale_runs(ctx)  # type: ignore[arg-type]  # logs what it resumes
 
     async def shutdown(ctx: dict[str, Any]) -> None:
         await ctx["client"].aclose()

@@ -1,6 +1,6 @@
 """API test fixtures, built on the session fixtures of tests/conftest.py: `database_url` (a
 migrated database for factory rows, each test inside a transaction that is rolled back),
-`redis_url`, `crawled_database_url` (the corpus crawled from the fake site by the ingest worker,
+`redis_url`, `corpus_database_url` (the corpus crawled from the fake site by the ingest worker,
 read-only here) and `corpus` (its truth)."""
 
 from __future__ import annotations
@@ -84,9 +84,9 @@ async def api(
 
 
 @function_loop
-async def corpus_api(crawled_database_url: str, redis_url: str) -> AsyncIterator[AsyncClient]:
+async def corpus_api(corpus_database_url: str, redis_url: str) -> AsyncIterator[AsyncClient]:
     """The API over the crawled corpus (read-only tests)."""
-    async for c in _client(build_app(crawled_database_url, redis_url)):
+    async for c in _client(build_app(corpus_database_url, redis_url)):
         yield c
 
 

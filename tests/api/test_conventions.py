@@ -140,7 +140,7 @@ class TestOperations:
         assert (await api.get("/healthz")).json() == {"status": "ok"}
         ready = await api.get("/readyz")
         assert ready.status_code == 200, ready.text
-        assert ready.json()["checks"] == {"database": "ok", "queue": "ok"}
+        assert ready.json()["checks"] == {"database": "ok", "schema": "ok", "queue": "ok"}
         await api.get("/v1/decisions/22-003-374")
         metrics = (await api.get("/metrics")).text
         assert 'route="/v1/decisions/{reference}"' in metrics

@@ -1,6 +1,6 @@
-"""Console test fixtures: the API app (main.py wires the console in), over the
-crawled corpus (read-only) or over the test transaction (factory rows), and helpers to read
-pages (selectolax) and to send the console's forms with their CSRF token."""
+"""Console test fixtures: the API app (main.py wires the console in), over the crawled
+invented decisions (read-only) or over the test transaction (factory rows), and helpers to
+read pages (selectolax) and to send the console's forms with their CSRF token."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def console_app(
 
 @function_loop
 async def site(crawled_database_url: str, redis_url: str) -> AsyncIterator[AsyncClient]:
-    """Console and API over the crawled corpus: one client for both, as a browser sees them."""
+    """Console and API over the crawled decisions: one client for both, as a browser sees them."""
     async for c in _client(console_app(crawled_database_url, redis_url)):
         yield c
 

@@ -204,7 +204,7 @@ class TestSubmitJob:
         await redis.aclose()
         shown = page(await own_site.get(response.headers["location"]))
         assert "queued" in text(shown.css_first("#run-status"))
-        assert "recorded as run" in text(shown.css_first("[role=status]"))
+        assert "recorded as run" in text(shown.css_first("#run-notice"))
 
     async def test_a_crawl_window_is_the_same_request_as_the_api_crawl(
         self, own_site: AsyncClient, make_key: Any, queued: list[int]

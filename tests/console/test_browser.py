@@ -55,7 +55,6 @@ def _missing() -> str | None:
 
 
 pytestmark = [
-    pytest.mark.corpus,
     pytest.mark.skipif(_missing() is not None, reason=str(_missing())),
 ]
 
@@ -76,7 +75,7 @@ def browser(database_url: str, crawled_database_url: str) -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="module")
-def corpus_server(crawled_database_url: str, redis_url: str) -> Iterator[str]:
+def crawled_server(crawled_database_url: str, redis_url: str) -> Iterator[str]:
     server = LiveServer(console_app(crawled_database_url, redis_url))
     yield server.start()
     server.stop()
@@ -117,8 +116,10 @@ def rate(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def test_each_page_shows_the_api_numbers(browser: Browser, corpus_server: str) -> None:
-    base = corpus_server
+def test_each_page_shows_the_api_numbers(
+    browser: Browser, crawled_server: str, decisions: list[CorpusEntry]
+) -> None:
+    base = crawled_server
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     watch = Watch(page, base)
@@ -126,7 +127,11 @@ def test_each_page_shows_the_api_numbers(browser: Browser, corpus_server: str) -
     page.goto(base + "/console")
     status = api(base, "/v1/status")
     assert page.title().startswith("Overview –")
-    assert count(page, "dd[data-field=decisions_stored]") == status["decisions_stored"] == 109
+    assert (
+        count(page, "dd[data-field=decisions_stored]")
+        == status["decisions_stored"]
+        == len(decisions)
+    )
     assert count(page, "dd[data-field=failures_last_24h]") == status["failures_last_24h"]
     shot(page, "overview")
 
@@ -189,8 +194,8 @@ def test_each_page_shows_the_api_numbers(browser: Browser, corpus_server: str) -
 NARROW = ["/console", "/console/runs", "/console/jobs", "/console/decisions?q=care"]
 
 
-def test_pages_fit_a_narrow_screen(browser: Browser, corpus_server: str) -> None:
-    base = corpus_server
+def test_pages_fit_a_narrow_screen(browser: Browser, crawled_server: str) -> None:
+    base = crawled_server
     busiest = api(base, "/v1/stats/outcomes", group_by="organisation")["groups"][0]["key"]
     context = browser.new_context(viewport={"width": 360, "height": 780}, device_scale_factor=2)
     page = context.new_page()
@@ -265,12 +270,12 @@ def test_request_a_job_by_keyboard_and_watch_it_finish(
     browser: Browser,
     database_url: str,
     redis_url: str,
-    corpus: list[CorpusEntry],
+    decisions: list[CorpusEntry],
     fake_site: FakeSite,
 ) -> None:
     in_thread(truncate_all(database_url))
     Redis.from_url(redis_url).flushdb()
-    entry = corpus[0]
+    entry = decisions[0]
     fake_site.add(fake_decision(entry))
     reference = entry.truth["ref"]
     server = LiveServer(console_app(database_url, redis_url, site_url=fake_site.url))

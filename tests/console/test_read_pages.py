@@ -1,5 +1,6 @@
-"""The console's read pages over the crawled corpus show exactly the API's numbers for the
-same query: overview, decision search and pages, and an organisation's figures."""
+"""The console's read pages over the crawled decisions show exactly the API's numbers for the
+same query: overview, decision search and pages, and an organisation's figures. They run on
+the invented decisions (tests/fakesite/invented.py), so they need no external corpus."""
 
 from __future__ import annotations
 
@@ -11,8 +12,7 @@ import pytest
 from httpx import AsyncClient
 
 from tests.console.conftest import cells, number, page, rate, text
-
-pytestmark = pytest.mark.corpus
+from tests.fakesite.corpus import CorpusEntry
 
 
 async def api(client: AsyncClient, path: str, **params: Any) -> Any:
@@ -22,7 +22,9 @@ async def api(client: AsyncClient, path: str, **params: Any) -> Any:
 
 
 class TestOverview:
-    async def test_shows_the_status_figures(self, site: AsyncClient) -> None:
+    async def test_shows_the_status_figures(
+        self, site: AsyncClient, decisions: list[CorpusEntry]
+    ) -> None:
         status = await api(site, "/v1/status")
         tree = page(await site.get("/console"))
         shown = {str(dd.attributes["data-field"]): text(dd) for dd in tree.css("dd[data-field]")}
@@ -31,14 +33,14 @@ class TestOverview:
         assert number(shown["runs_active"]) == status["runs_active"]
         assert number(shown["failures_last_24h"]) == status["failures_last_24h"]
         assert number(shown["queue_depth"]) == status["queue_depth"]
-        assert status["decisions_stored"] == 109
+        assert status["decisions_stored"] == len(decisions)
 
 
 SEARCHES = [
     {},
     {"q": "care"},
     {"outcome": ["upheld"], "financial_year": "2023-24"},
-    {"organisation": "Wiltshire Council"},
+    {"organisation": "Kent County Council"},
     {"category": "Adult care services", "has_remedy": "true"},
     {"sort": "decided_on", "status": "published"},
 ]

@@ -212,6 +212,34 @@ class TestRunPage:
         assert part.css_first("[data-status]").attributes["data-status"] == "running"  # type: ignore[union-attr]
         assert "<html" not in fragment.text
 
+    @pytest.mark.parametrize(
+        ("status", "says"),
+        [
+            (RunStatus.QUEUED, "and is queued for the worker."),
+            (RunStatus.RUNNING, "; the worker is carrying it out."),
+            (RunStatus.SUCCEEDED, "and has succeeded."),
+            (RunStatus.FAILED, "and has failed."),
+        ],
+    )
+    async def test_the_notice_after_a_request_says_what_the_run_is_doing_now(
+        self, own_site: AsyncClient, session: AsyncSession, status: RunStatus, says: str
+    ) -> None:
+        """Reloaded (or polled) after the run moved on, the page never says "queued" above a
+        run that succeeded: the notice is part of the polled progress."""
+        run = await make_run(session, status=status)
+        expected = f"Your request was recorded as run {run.id}"
+        tree = page(await own_site.get(f"/console/runs/{run.id}?submitted=new"))
+        poller = tree.css_first("[data-poll]")
+        assert poller is not None
+        assert poller.attributes["data-poll"] == f"/console/runs/{run.id}/progress?submitted=new"
+        notice = text(tree.css_first("#run-notice"))
+        assert notice.startswith(expected) and notice.endswith(says), notice
+        assert text(tree.css_first("#run-status")).startswith(status.value)
+        fragment = page(await own_site.get(f"/console/runs/{run.id}/progress?submitted=new"))
+        assert text(fragment.css_first("#run-notice")) == notice
+        bogus = page(await own_site.get(f"/console/runs/{run.id}?submitted=<b>"))
+        assert bogus.css_first("#run-notice") is None
+
     async def test_unknown_runs_are_404_pages(self, own_site: AsyncClient) -> None:
         for path in ("/console/runs/999999", "/console/runs/abc", "/console/runs/0"):
             response = await own_site.get(path)

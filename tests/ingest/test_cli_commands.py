@@ -8,9 +8,9 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from lgsco.cli import app
+from lgsco.ingest.crawl import month_windows
 from lgsco.shared.db import make_engine
 from lgsco.shared.models import Decision
-from tests.conftest import truncate_all
 from tests.fakesite.corpus import CorpusEntry
 from tests.fakesite.corpus_site import corpus_site, window_of
 
@@ -24,11 +24,11 @@ async def _stored_references(database_url: str) -> set[str]:
 
 
 def test_crawl_then_ingest_print_what_happened(
-    corpus: list[CorpusEntry], database_url: str, redis_url: str
+    decisions: list[CorpusEntry], emptied_database_url: str, redis_url: str
 ) -> None:
     """Synchronous: the CLI runs its own event loop, as it does for an operator."""
-    asyncio.run(truncate_all(database_url))
-    entries = corpus[-12:]
+    database_url = emptied_database_url
+    entries = decisions[-12:]
     site = corpus_site(entries)
     site.start()
     env = {
@@ -43,12 +43,26 @@ def test_crawl_then_ingest_print_what_happened(
         crawl = CliRunner().invoke(
             app, ["crawl", "--from", start.isoformat(), "--to", end.isoformat()], env=env
         )
+        recrawl = CliRunner().invoke(
+            app, ["crawl", "--from", start.isoformat(), "--to", end.isoformat()], env=env
+        )
         ref = entries[0].truth["ref"]
         again = CliRunner().invoke(app, ["ingest", ref.replace(" ", "-"), "99 999 999"], env=env)
     finally:
         site.stop()
+    months = len(list(month_windows(start, end)))
     assert crawl.exit_code == 0, crawl.output
-    assert f"new {len(entries)}" in crawl.output.splitlines()[-1]
+    lines = crawl.output.splitlines()
+    assert lines[-1] == (
+        f"{months} months: {months} windows crawled, 0 already complete; new {len(entries)}"
+    )
+    # The progress: windows done out of the months asked for, and the decisions handled.
+    assert any(line.startswith("windows") and f"{months}/{months}" in line for line in lines)
+    assert any(line.startswith("decisions") and f"{len(entries)}/?" in line for line in lines)
+    assert recrawl.output.splitlines()[-1] == (
+        f"{months} months: 0 windows crawled, {months} already complete; use --refresh to "
+        "re-read them; no decisions"
+    )
     assert asyncio.run(_stored_references(database_url)) == {e.truth["ref"] for e in entries}
     assert again.exit_code == 1  # one reference was not found
     assert f"{ref}  unchanged" in again.output

@@ -17,9 +17,9 @@ from tests.ingest.test_crawl_corpus import assert_matches_truth
 
 
 async def test_faulty_site_ends_with_every_decision_stored_once_and_right(
-    corpus: list[CorpusEntry], sessionmaker: async_sessionmaker[AsyncSession], redis: Redis
+    decisions: list[CorpusEntry], sessionmaker: async_sessionmaker[AsyncSession], redis: Redis
 ) -> None:
-    entries = corpus[:40]
+    entries = decisions[:40]
     site = corpus_site(entries)
     site.faults = Faults(
         error_500=0.2,
@@ -45,13 +45,13 @@ async def test_faulty_site_ends_with_every_decision_stored_once_and_right(
 
 
 async def test_empty_search_shell_is_an_error_not_zero_decisions(
-    corpus: list[CorpusEntry], sessionmaker: async_sessionmaker[AsyncSession], redis: Redis
+    decisions: list[CorpusEntry], sessionmaker: async_sessionmaker[AsyncSession], redis: Redis
 ) -> None:
-    site = corpus_site(corpus[:5])
+    site = corpus_site(decisions[:5])
     site.search_shell = True
     site.start()
     try:
-        start, end = window_of(corpus[:5])
+        start, end = window_of(decisions[:5])
         with pytest.raises(CrawlError, match="search shell"):
             await crawl(sessionmaker, redis, site, start, end)
     finally:

@@ -24,8 +24,8 @@ Maker = async_sessionmaker[AsyncSession]
 
 
 @pytest.fixture
-def entry(corpus: list[CorpusEntry]) -> CorpusEntry:
-    return next(e for e in corpus if e.truth["has_header"] and e.truth["decision"] == "Upheld")
+def entry(decisions: list[CorpusEntry]) -> CorpusEntry:
+    return next(e for e in decisions if e.truth["has_header"] and e.truth["decision"] == "Upheld")
 
 
 async def test_unknown_permalink_is_found_through_the_search(

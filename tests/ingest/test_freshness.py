@@ -21,7 +21,7 @@ from lgsco.shared.domain import RunKind, RunStatus
 from lgsco.shared.jobs import CrawlRequest
 from lgsco.shared.models import CrawlWindow, IngestRun
 from tests.conftest import settings_for
-from tests.fakesite.invented import invented_decision
+from tests.fakesite.made_up import invented_decision
 from tests.fakesite.server import FakeSite
 from tests.ingest.helpers import stored
 
@@ -245,16 +245,17 @@ def test_lgsco_crawl_says_what_it_skipped_refreshes_on_request_and_refuses_the_f
     window = ["crawl", "--from", "2024-01-01", "--to", "2024-02-29"]
     first = CliRunner().invoke(app, window, env=env)
     assert first.exit_code == 0, first.output
-    assert first.output.splitlines()[-1] == "2 windows crawled, 0 already complete; new 2"
+    assert first.output.splitlines()[-1] == "2 months: 2 windows crawled, 0 already complete; new 2"
     add(fake_site, 100, [date(2024, 2, 20)])
     again = CliRunner().invoke(app, window, env=env)
     assert again.output.splitlines()[-1] == (
-        "0 windows crawled, 2 already complete; use --refresh to re-read them; no decisions"
+        "2 months: 0 windows crawled, 2 already complete; use --refresh to re-read them; "
+        "no decisions"
     )
     refreshed = CliRunner().invoke(app, [*window, "--refresh"], env=env)
     assert refreshed.exit_code == 0, refreshed.output
     assert refreshed.output.splitlines()[-1] == (
-        "2 windows crawled, 0 already complete; new 1, unchanged 2"
+        "2 months: 2 windows crawled, 0 already complete; new 1, unchanged 2"
     )
     future = CliRunner().invoke(
         app, ["crawl", "--from", "2099-01-01", "--to", "2099-02-01"], env=env

@@ -22,7 +22,7 @@ from lgsco.shared.models import CrawlWindow, Decision, IngestRun
 from lgsco.shared.schedule import SCHEDULE, months_back
 from tests.api.conftest import _client, build_app
 from tests.conftest import settings_for
-from tests.fakesite.invented import invented_decision
+from tests.fakesite.made_up import invented_decision
 from tests.fakesite.server import FakeSite
 from tests.ingest.helpers import stored
 

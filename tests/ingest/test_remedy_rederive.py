@@ -112,3 +112,20 @@ async def test_the_same_parser_changes_nothing(sessionmaker: Maker) -> None:
     again = {t: (r.id, r.status, r.revision) for t, r in (await remedies(sessionmaker)).items()}
     assert first == again
     assert len(first) == 4
+
+
+async def test_lgsco_reparse_rereads_remedies_of_an_unchanged_page(sessionmaker: Maker) -> None:
+    """The path `lgsco reparse` takes: same page, newer parser, statuses read again."""
+    new = record()
+    old = dataclasses.replace(
+        new, parser_version="2000.1", remedies=as_an_old_parser_read_it(new.remedies)
+    )
+    await store_record(sessionmaker, old)
+    async with sessionmaker.begin() as session:
+        conn = await session.connection()
+        current = (await store.known(conn, [REFERENCE]))[REFERENCE]
+        changed = await store.reparsed(conn, new, current=current, at=datetime.now(UTC))
+    assert changed is False  # the page is the same: no new version
+    after = await remedies(sessionmaker)
+    assert after[RemedyType.STAFF_TRAINING].commitment is RemedyCommitment.RECOMMENDED
+    assert after[RemedyType.STAFF_TRAINING].status is RemedyStatus.PENDING

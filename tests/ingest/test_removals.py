@@ -16,7 +16,7 @@ from lgsco.ingest.pipeline import Ingestor
 from lgsco.shared.domain import ARCHIVE_AFTER_DAYS, FetchResult, PublicationStatus
 from lgsco.shared.models import DecisionVersion, Event
 from tests.api.conftest import _client, build_app
-from tests.fakesite.invented import invented_decision
+from tests.fakesite.made_up import invented_decision
 from tests.fakesite.server import FakeSite
 from tests.ingest.helpers import stored
 

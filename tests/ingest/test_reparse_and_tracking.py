@@ -20,14 +20,14 @@ from tests.ingest.helpers import stored
 Maker = async_sessionmaker[AsyncSession]
 
 
-def with_remedies(corpus: list[CorpusEntry]) -> list[CorpusEntry]:
-    return [e for e in corpus if (e.remedies or {}).get("apology")][:5]
+def with_remedies(entries: list[CorpusEntry]) -> list[CorpusEntry]:
+    return [e for e in entries if (e.remedies or {}).get("apology")][:5]
 
 
 async def test_reparse_restores_what_the_raw_page_says_without_fetching(
-    corpus: list[CorpusEntry], fake_site: FakeSite, client: SiteClient, sessionmaker: Maker
+    decisions: list[CorpusEntry], fake_site: FakeSite, client: SiteClient, sessionmaker: Maker
 ) -> None:
-    entries = corpus[:6]
+    entries = decisions[:6]
     for entry in entries:
         fake_site.add(fake_decision(entry))
         await Ingestor(sessionmaker, client).ingest(entry.truth["ref"], path=entry.path)
@@ -48,9 +48,9 @@ async def test_reparse_restores_what_the_raw_page_says_without_fetching(
 
 
 async def test_reingesting_a_changed_decision_keeps_remedy_tracking(
-    corpus: list[CorpusEntry], fake_site: FakeSite, client: SiteClient, sessionmaker: Maker
+    decisions: list[CorpusEntry], fake_site: FakeSite, client: SiteClient, sessionmaker: Maker
 ) -> None:
-    entry = with_remedies(corpus)[0]
+    entry = with_remedies(decisions)[0]
     fake_site.add(fake_decision(entry))
     ingestor = Ingestor(sessionmaker, client)
     await ingestor.ingest(entry.truth["ref"], path=entry.path)

@@ -23,7 +23,7 @@ from lgsco.shared.domain import FetchResult, RunStatus
 from lgsco.shared.jobs import CrawlRequest
 from lgsco.shared.models import Decision, IngestFailure, IngestRun, RawPage
 from tests.conftest import settings_for
-from tests.fakesite.invented import invented_decision
+from tests.fakesite.made_up import invented_decision
 from tests.fakesite.server import FakeSite
 from tests.ingest.helpers import count, stored
 

@@ -31,9 +31,9 @@ async def fetched_at(sessionmaker: Maker) -> dict[str, object]:
 
 
 async def test_a_recrawl_records_every_unchanged_page_and_counts_it_in_the_run(
-    corpus: list[CorpusEntry], sessionmaker: Maker, redis: Redis
+    decisions: list[CorpusEntry], sessionmaker: Maker, redis: Redis
 ) -> None:
-    entries = corpus[:25]
+    entries = decisions[:25]
     site = corpus_site(entries)
     site.start()
     client = site_client(settings_for(site.url), redis, rate_limited=False)
@@ -60,8 +60,8 @@ async def test_a_recrawl_records_every_unchanged_page_and_counts_it_in_the_run(
 
 
 @pytest.fixture
-def entry(corpus: list[CorpusEntry]) -> CorpusEntry:
-    return next(e for e in corpus if e.truth["has_header"] and e.truth["decision"] == "Upheld")
+def entry(decisions: list[CorpusEntry]) -> CorpusEntry:
+    return next(e for e in decisions if e.truth["has_header"] and e.truth["decision"] == "Upheld")
 
 
 async def test_an_unchanged_page_is_not_recorded_over_a_change_stored_meanwhile(

@@ -19,14 +19,14 @@ from tests.ingest.helpers import stored
 
 
 async def test_requested_ingest_runs_once_on_the_worker_and_is_recorded(
-    corpus: list[CorpusEntry],
+    decisions: list[CorpusEntry],
     fake_site: FakeSite,
     sessionmaker: async_sessionmaker[AsyncSession],
     redis: Redis,
     database_url: str,
     redis_url: str,
 ) -> None:
-    entry = corpus[0]
+    entry = decisions[0]
     fake_site.add(fake_decision(entry))
     request = IngestReferenceRequest(
         kind="ingest_reference", reference=entry.truth["ref"].replace(" ", "")

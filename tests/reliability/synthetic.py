@@ -1,5 +1,6 @@
-"""A large fake site built from the corpus: each text cycled under a new reference, organisation
-and date, with the truth of what every page says kept beside it for the assertions."""
+"""A large fake site built from decisions in the corpus's form (the invented ones of
+tests/fakesite/invented.py, so no external corpus is needed): each text cycled under a new
+reference, organisation and date, with the truth of what every page says kept beside it."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ FIRST_DAY = date(2024, 1, 1)
 
 @dataclass(frozen=True, slots=True)
 class Expected:
-    """What the stored decision must say: the corpus truth under its new name and date."""
+    """What the stored decision must say: the entry's truth under its new name and date."""
 
     reference: str
     path: str
@@ -38,7 +39,7 @@ class Expected:
     summary: str
     has_header: bool
     body_sha256: str  # of the whole page: the raw page stored must be this one
-    text: str  # the corpus text the page was rendered from
+    text: str  # the entry's text the page was rendered from
 
     def html(self, shape: str = "site") -> str:
         """The same decision's page in another of the site's templates."""

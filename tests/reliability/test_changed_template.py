@@ -77,7 +77,7 @@ async def ctx(
 
 
 async def test_changed_templates_are_read_or_quarantined_and_410_withdraws(
-    corpus: list[CorpusEntry],
+    decisions: list[CorpusEntry],
     fake_site: FakeSite,
     ctx: jobs.JobContext,
     pooled: Maker,
@@ -85,7 +85,7 @@ async def test_changed_templates_are_read_or_quarantined_and_410_withdraws(
     redis_url: str,
 ) -> None:
     today = datetime.now(UTC).date()
-    built, truth = synthetic.build(corpus, 60, first_day=today - timedelta(days=45), days=44)
+    built, truth = synthetic.build(decisions, 60, first_day=today - timedelta(days=45), days=44)
     fake_site.decisions.update(built.decisions)
     refs = sorted(truth)
     await refresh(pooled, ctx, "before")
@@ -104,7 +104,7 @@ async def test_changed_templates_are_read_or_quarantined_and_410_withdraws(
             fake_site.decisions[truth[ref].path].html = render(truth[ref])
     fake_site.gone |= {truth[ref].path for ref in gone}
     extra_site, extra = synthetic.build(
-        corpus[5:], 64, first_day=today - timedelta(days=45), days=44
+        decisions[5:], 64, first_day=today - timedelta(days=45), days=44
     )
     unseen = [extra[r] for r in sorted(extra)[60:]]  # 26 000 060..063: not on the site before
     for e in unseen:

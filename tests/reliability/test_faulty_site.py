@@ -33,9 +33,9 @@ FAULTS = Faults(
 
 
 async def test_crawl_through_a_faulty_site_stores_every_decision_once_and_right(
-    corpus: list[CorpusEntry], pooled: Maker, redis: Redis, redis_url: str
+    decisions: list[CorpusEntry], pooled: Maker, redis: Redis, redis_url: str
 ) -> None:
-    site, truth = synthetic.build(corpus, DECISIONS)
+    site, truth = synthetic.build(decisions, DECISIONS)
     site.faults = FAULTS
     served = SiteProcess(site)
     served.start()

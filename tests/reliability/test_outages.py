@@ -27,7 +27,8 @@ from fastapi import FastAPI
 
 from lgsco.api import keys
 from lgsco.api.main import create_app
-from lgsco.shared.db import make_engine, make_sessionmaker
+from lgsco.shared import queue as jobqueue
+from lgsco.shared.db import CONNECT_TIMEOUT, make_engine, make_sessionmaker
 from lgsco.shared.embedded import EmbeddedPostgres, EmbeddedRedis
 from lgsco.shared.migrate import upgrade
 from tests.api.factories import make_decision
@@ -217,7 +218,9 @@ async def test_database_outage_gives_quick_503s_and_recovers_without_restart(
     during = load.between(down, starting)
     assert len(during) > 20
     assert all(a.status == 503 and a.problem for a in during)
-    assert max(a.took for a in during) <= 1.0
+    # No request waited on the dead server: each was answered within the engine's connect
+    # timeout (shared/db.py), a bound from configuration, not from this machine's speed.
+    assert max(a.took for a in during) <= CONNECT_TIMEOUT
     assert all(a.problem for a in load.answers if a.status == 503)
     assert ready_down.status_code == 503
     body = ready_down.json()
@@ -258,5 +261,6 @@ async def test_redis_outage_keeps_reads_and_refuses_job_submission(
     assert refused.status_code == 503, refused.text
     assert refused.headers["content-type"] == "application/problem+json"
     assert refused.json()["unavailable"] == ["queue"] and "Retry-After" in refused.headers
-    assert took <= 3.0
+    # Refused without waiting on the dead Redis longer than its connect timeout allows.
+    assert took <= 2 * jobqueue.redis_settings(own_redis.url()).conn_timeout
     assert ready.status_code == 503 and ready.json()["unavailable"] == ["queue"]

@@ -20,7 +20,7 @@ from lgsco.shared import runs
 from lgsco.shared.domain import RunKind, RunStatus
 from lgsco.shared.models import CrawlWindow, Decision, DecisionVersion, IngestRun, RawPage
 from tests.conftest import settings_for
-from tests.fakesite.invented import invented_decision
+from tests.fakesite.made_up import invented_decision
 from tests.fakesite.server import FakeSite, Faults
 from tests.ingest.helpers import count
 from tests.reliability.checks import per_reference

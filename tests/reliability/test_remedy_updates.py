@@ -51,13 +51,13 @@ async def patch_all(api: AsyncClient, remedy_id: int, etag: str, round_: int) ->
 
 
 async def test_concurrent_updates_have_one_winner_and_survive_reingest(
-    corpus: list[CorpusEntry],
+    decisions: list[CorpusEntry],
     fake_site: FakeSite,
     client: SiteClient,
     pooled: Maker,
     api: AsyncClient,
 ) -> None:
-    entry = next(e for e in corpus if (e.remedies or {}).get("apology"))
+    entry = next(e for e in decisions if (e.remedies or {}).get("apology"))
     fake_site.add(fake_decision(entry))
     ingestor = Ingestor(pooled, client)
     assert (await ingestor.ingest(entry.truth["ref"], path=entry.path)).result == FetchResult.NEW

@@ -64,7 +64,7 @@ async def wait_for(what: str, check: object, timeout: float, log: Path) -> None:
 
 
 async def test_crawl_survives_three_sigkills_of_the_worker(
-    corpus: list[CorpusEntry],
+    decisions: list[CorpusEntry],
     fake_site: FakeSite,
     pooled: Maker,
     redis: Redis,
@@ -72,7 +72,7 @@ async def test_crawl_survives_three_sigkills_of_the_worker(
     redis_url: str,
     tmp_path: Path,
 ) -> None:
-    built, truth = synthetic.build(corpus, DECISIONS, days=90)
+    built, truth = synthetic.build(decisions, DECISIONS, days=90)
     fake_site.decisions.update(built.decisions)
     fake_site.faults = Faults(delay=0.15)  # slow enough for the crawl to be killed mid-way
     run_id = await create_crawl_run(pooled, *synthetic.window(truth))

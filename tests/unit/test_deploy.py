@@ -226,6 +226,11 @@ class TestDockerfile:
 # --- docker-compose.yml --------------------------------------------------------------------------
 
 
+def _seconds(duration: str) -> int:
+    """A compose duration such as `30s` or `1m`."""
+    return int(duration[:-1]) * {"s": 1, "m": 60}[duration[-1]]
+
+
 class TestCompose:
     def test_runs_the_five_services(self) -> None:
         assert set(compose()["services"]) == {"postgres", "redis", *LGSCO_SERVICES}
@@ -276,14 +281,21 @@ class TestCompose:
             "redis": {"condition": "service_healthy"},
         }
 
-    def test_api_publishes_8000_and_checks_readyz_there(self) -> None:
+    def test_api_publishes_8000_on_loopback_unless_told_and_checks_readyz_there(self) -> None:
         api = service("api")
         check = api["healthcheck"]["test"]
 
-        assert api["ports"] == ["8000:8000"]
+        # compose's ${VAR:-default}: 127.0.0.1 unless the operator sets API_PUBLISH_ADDRESS.
+        assert api["ports"] == ["${API_PUBLISH_ADDRESS:-127.0.0.1}:8000:8000"]
         assert check[:3] == ["CMD", "python", "-c"]
         assert "urllib.request.urlopen('http://127.0.0.1:8000/readyz'" in check[3]
         assert Settings.model_fields["api_port"].default == 8000
+
+    def test_worker_is_healthy_while_its_health_record_is_fresh(self) -> None:
+        check = service("worker")["healthcheck"]
+
+        assert check["test"] == ["CMD", "lgsco", "worker", "--check"]
+        assert _seconds(check["interval"]) >= 30  # arq renews the record every 30 s
 
     @pytest.mark.parametrize("name", LGSCO_SERVICES)
     def test_lgsco_services_use_the_compose_postgres_and_redis(self, name: str) -> None:

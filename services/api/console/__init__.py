@@ -2,7 +2,8 @@
 and read the figures. Pages call the same `lgsco.api.queries` functions as the API, so every
 number matches the JSON; charts are SVG drawn on the server; the only script polls progress.
 
-Wiring: `app.include_router(console.router)` then `console.install(app)` (static files).
+Wiring: `app.include_router(console.router)` then `console.install(app)` (static files, and
+error pages instead of problem+json).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from lgsco.api.console import decisions, figures, home, jobs, pages, runs
+from lgsco.api.console import decisions, figures, home, jobs, pages, problems, runs
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 router.add_api_route("", home.overview, methods=["GET"], response_class=HTMLResponse)
@@ -20,8 +21,10 @@ for _module in (runs, jobs, decisions, figures):
 
 
 def install(app: FastAPI) -> None:
-    """Serve the console's CSS and script from the package (nothing from a CDN)."""
+    """Serve the console's CSS and script from the package (nothing from a CDN), and show
+    errors met on its pages as its own pages (problems.py)."""
     app.mount(pages.STATIC_URL, StaticFiles(directory=pages.STATIC), name="console-static")
+    app.add_middleware(problems.ConsoleProblems)
 
 
 __all__ = ["install", "router"]

@@ -90,19 +90,21 @@ def read_filters(query: dict[str, list[str]]) -> tuple[DecisionFilters | None, d
     organisations = query.get("organisation", [])
     if any(len(o) > 300 for o in organisations):
         errors["organisation"] = "Use at most 300 characters."
-    if errors:
-        return None, errors
+    # The API's own checks run on what did parse, so every error shows at once.
+    usable = {name: None if name in errors else value for name, value in parsed.items()}
     try:
         filters = decision_filters(
-            organisation=organisations or None,
-            outcome=[Outcome(o) for o in outcomes] or None,
+            organisation=None if "organisation" in errors else organisations or None,
+            outcome=None if "outcome" in errors else [Outcome(o) for o in outcomes] or None,
             financial_year=first(query, "financial_year"),
-            **parsed,
+            **usable,
         )
     except Problem as problem:
         for error in problem.extra.get("errors", []):
-            errors[error["parameter"]] = error["message"]
+            errors.setdefault(error["parameter"], error["message"])
         return None, errors or {"q": problem.detail}
+    if errors:
+        return None, errors
     return filters, {}
 
 

@@ -48,26 +48,24 @@ def _job_request(
             return None, {"reference": "Enter a case reference, like 22 003 374."}
         body: dict[str, Any] = {"kind": kind, "reference": values["reference"]}
     elif kind == "crawl":
-        missing = {
-            name: f"Enter the {which} decision date of the window."
-            for name, which in (("from", "first"), ("to", "last"))
-            if not values[name]
-        }
-        if missing:
-            return None, missing
         body = {
             "kind": kind,
-            "from": values["from"],
-            "to": values["to"],
+            "from": values["from"] or None,
+            "to": values["to"] or None,
             "organisation": values["organisation"] or None,
             "refresh": bool(values["refresh"]),
         }
     else:
         return None, {"kind": "Choose whether to ingest one decision or crawl a window."}
+    # Every field is checked, the missing ones too, so the form shows all its errors at once.
+    errors = {
+        name: f"Enter the {which} decision date of the window."
+        for name, which in (("from", "first"), ("to", "last"))
+        if kind == "crawl" and not values[name]
+    }
     try:
-        return REQUEST.validate_python(body), {}
+        job = REQUEST.validate_python(body)
     except ValidationError as exc:
-        errors: dict[str, str] = {}
         for error in exc.errors():
             names = [str(part) for part in error["loc"] if str(part) in FIELDS]
             message = str(error["msg"]).removeprefix("Value error, ")
@@ -75,6 +73,7 @@ def _job_request(
             field = names[-1] if names else (fallback if kind == "crawl" else "reference")
             errors.setdefault(field, message)
         return None, errors
+    return job, {}
 
 
 @router.post("/jobs", response_model=None)

@@ -131,8 +131,7 @@ async def show_run(
     context = await _run_of(session, run_id)
     if context is None:
         return pages.not_found(request, f"run {run_id}", "See the list of recent runs.")
-    submitted = first(read_query(request), "submitted")
-    context |= {"section": "runs", "submitted": submitted}
+    context |= {"section": "runs", "submitted": _submitted(request)}
     if context["active"]:
         context["page_refresh"] = 5  # without JavaScript, the page reloads itself
     return pages.render(request, "run.html", context)
@@ -148,7 +147,14 @@ async def run_progress(
     context = await _run_of(session, run_id)
     if context is None:
         return pages.not_found(request, f"run {run_id}")
+    context["submitted"] = _submitted(request)
     return pages.fragment(request, "_progress.html", context)
+
+
+def _submitted(request: Request) -> str | None:
+    """`new` or `existing` after the job form redirected here: the notice above the progress."""
+    given = first(read_query(request), "submitted")
+    return given if given in ("new", "existing") else None
 
 
 async def _run_of(session: SessionDep, run_id: str) -> dict[str, Any] | None:

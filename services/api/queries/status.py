@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +20,15 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lgsco.shared.domain import PublicationStatus, RunKind, RunStatus
-from lgsco.shared.models import Decision, IngestFailure, IngestRun, ListingFetch
+from lgsco.shared.models import (
+    Decision,
+    Delivery,
+    DeliveryAttempt,
+    IngestFailure,
+    IngestRun,
+    ListingFetch,
+    Subscription,
+)
 
 DAY: ColumnElement[Any] = literal_column("interval '24 hours'")
 
@@ -97,3 +106,35 @@ async def last_listing(session: AsyncSession) -> ListingFetch | None:
 
 
 CRAWL, REFRESH = RunKind.CRAWL.value, RunKind.REFRESH.value
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookFigures:
+    deliveries: dict[str, int]  # by status: pending, delivered, dead
+    subscriptions: dict[str, int]  # by status: active, suspended
+    failed_24h: int
+
+
+async def webhook_figures(session: AsyncSession) -> WebhookFigures:
+    """Deliveries and subscriptions by status, and failed attempts of the last 24 hours."""
+    deliveries = await session.execute(
+        select(Delivery.status, func.count()).group_by(Delivery.status)
+    )
+    subscriptions = await session.execute(
+        select(Subscription.status, func.count())
+        .where(Subscription.deleted_at.is_(None))
+        .group_by(Subscription.status)
+    )
+    failed = await session.scalar(
+        select(func.count())
+        .select_from(DeliveryAttempt)
+        .where(
+            DeliveryAttempt.attempted_at > func.now() - text("interval '24 hours'"),
+            DeliveryAttempt.error.is_not(None),
+        )
+    )
+    return WebhookFigures(
+        deliveries={str(s): int(n) for s, n in deliveries.all()},
+        subscriptions={str(s): int(n) for s, n in subscriptions.all()},
+        failed_24h=int(failed or 0),
+    )

@@ -54,4 +54,4 @@ class Health(BaseModel):
 
 class Readiness(BaseModel):
     status: str = Field(examples=["ready"])
-    checks: dict[str, str] = Field(examples=[{"database": "ok", "queue": "ok"}])
+    checks: dict[str, str] = Field(examples=[{"database": "ok", "schema": "ok", "queue": "ok"}])
