@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from lgsco.ingest.fetch import SiteClient
 from lgsco.ingest.pipeline import Ingestor
 from lgsco.ingest.reparse import reparse_all
-from lgsco.shared.domain import FetchResult, RemedyStatus, RemedyType
+from lgsco.shared.domain import FetchResult, Provenance, RemedyStatus, RemedyType
 from lgsco.shared.models import Decision, Remedy
 from tests.fakesite.corpus import CorpusEntry
 from tests.fakesite.corpus_site import fake_decision
@@ -62,6 +62,7 @@ async def test_reingesting_a_changed_decision_keeps_remedy_tracking(
         )
         assert apology is not None
         apology.status = RemedyStatus.COMPLETED
+        apology.status_source = Provenance.RECORDED  # as PATCH /v1/remedies/{id} records it
         apology.completed_on = date(2025, 1, 6)
         apology.evidence_note = "Letter of apology sent"
         apology_id = apology.id
