@@ -160,13 +160,17 @@ def _extract(clauses: Iterable[_Clause], decided_on: date | None) -> list[Remedy
         timing = timing and DEADLINE.search(clause.text) is not None
         new = [item for item, back in found if not ((timing or back) and _repeats(item, items))]
         for repeat in (item for item, _ in found if item not in new):
-            items = [_with_deadline(i, repeat) if _same(i, repeat) else i for i in items]
+            items = [
+                _with_deadline(i, repeat.deadline_text, repeat.due_on) if _same(i, repeat) else i
+                for i in items
+            ]
         low = _lower(clause.text)
         if not found:
             items = _accepted(low, items)
         if not found and rt.ALL_ACTIONS.search(low) and (deadline := DEADLINE.search(clause.text)):
-            stated = _dated(deadline.group(0), decided_on)
-            items = [_with_deadline(i, stated) if i.to_do else i for i in items]
+            text = deadline.group(0)
+            due = due_date(decided_on, text) if decided_on else None
+            items = [_with_deadline(i, text, due) for i in items]
         items += new
         context += " " + clause.text
     return items
@@ -193,16 +197,11 @@ def _same(earlier: RemedyItem, item: RemedyItem) -> bool:
     return earlier.type is item.type and earlier.already_done == item.already_done
 
 
-def _with_deadline(item: RemedyItem, source: RemedyItem) -> RemedyItem:
-    """`item` with the deadline `source` states, where it has none of its own."""
-    if item.deadline_text is not None or source.deadline_text is None or not item.to_do:
+def _with_deadline(item: RemedyItem, deadline: str | None, due: date | None) -> RemedyItem:
+    """`item` with a deadline stated later, where it is still to do and has none of its own."""
+    if item.deadline_text is not None or deadline is None or not item.to_do:
         return item
-    return replace(item, deadline_text=source.deadline_text, due_on=source.due_on)
-
-
-def _dated(deadline: str, decided_on: date | None) -> RemedyItem:
-    due = due_date(decided_on, deadline) if decided_on else None
-    return RemedyItem(RemedyType.OTHER, "", deadline_text=deadline, due_on=due)
+    return replace(item, deadline_text=deadline, due_on=due)
 
 
 def _clause_items(
