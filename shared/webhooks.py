@@ -12,6 +12,7 @@ import hmac
 import ipaddress
 import secrets
 import socket
+import time
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
@@ -50,13 +51,53 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={mac.hexdigest()}"
 
 
-def verify(secret: str, header: str, body: bytes) -> bool:
+def verify(
+    secret: str,
+    header: str,
+    body: bytes,
+    *,
+    tolerance: float | None = 300.0,
+    now: float | None = None,
+) -> bool:
+    """Whether `header` signs `body` with `secret`, in constant time, and was signed within
+    `tolerance` seconds of `now` (so a captured delivery cannot be replayed later); receivers in
+    other languages should do the same: recompute, compare in constant time, check the time."""
     parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
     try:
-        expected = sign(secret, int(parts["t"]), body)
+        timestamp = int(parts["t"])
+        expected = sign(secret, timestamp, body)
     except (KeyError, ValueError):
         return False
+    if tolerance is not None and abs((time.time() if now is None else now) - timestamp) > tolerance:
+        return False
     return hmac.compare_digest(expected, header)
+
+
+# IPv6 forms that carry an IPv4 address, and where it sits: NAT64 (64:ff9b::/96 and the local-use
+# 64:ff9b:1::/48), IPv4-compatible (::/96, deprecated), 6to4 and Teredo come from ipaddress.
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_COMPATIBLE = ipaddress.ip_network("::/96")
+# IETF protocol assignments: not for hosts on the internet, though ipaddress counts some global
+_PROTOCOL_ASSIGNMENTS = ipaddress.ip_network("192.0.0.0/24")
+
+
+def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Global, and so is every IPv4 address an IPv6 one carries: "64:ff9b::7f00:1" (NAT64 to
+    127.0.0.1) or "2002:7f00:1::" (6to4) reach a loopback however global they look."""
+    if not address.is_global:
+        return False
+    if isinstance(address, ipaddress.IPv4Address):
+        return address not in _PROTOCOL_ASSIGNMENTS
+    embedded: list[ipaddress.IPv4Address] = []
+    if address.ipv4_mapped is not None:
+        embedded.append(address.ipv4_mapped)
+    if address.sixtofour is not None:
+        embedded.append(address.sixtofour)
+    if address.teredo is not None:
+        embedded.extend(address.teredo)
+    if any(address in net for net in (*_NAT64, _COMPATIBLE)):
+        embedded.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return all(is_public(v4) for v4 in embedded)
 
 
 def check_callback(url: str, *, allow_http: bool, allowed_hosts: Sequence[str]) -> None:
@@ -81,8 +122,10 @@ def check_callback(url: str, *, allow_http: bool, allowed_hosts: Sequence[str]) 
         address = ipaddress.ip_address(info[4][0])
         if str(address) in allowed_hosts:
             continue
-        if not address.is_global:
+        if not is_public(address):
+            # the address itself is not echoed: it would tell a caller how internal names resolve
             raise CallbackRejected(
-                f"callback host {host!r} resolves to {address}, a loopback, private or link-local "
-                "address (list it in LGSCO_WEBHOOK_ALLOWED_HOSTS to allow it)"
+                f"callback host {host!r} is not on the public internet (a loopback, private, "
+                "link-local or reserved address, or one carried inside IPv6); list it in "
+                "LGSCO_WEBHOOK_ALLOWED_HOSTS to allow it"
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -90,9 +91,38 @@ class TestCallbackCheck:
 
     def test_signature_verifies_and_detects_tampering(self) -> None:
         header = webhooks.sign("whsec_x", 1700000000, b'{"a":1}')
-        assert webhooks.verify("whsec_x", header, b'{"a":1}')
-        assert not webhooks.verify("whsec_x", header, b'{"a":2}')
-        assert not webhooks.verify("whsec_y", header, b'{"a":1}')
+        assert webhooks.verify("whsec_x", header, b'{"a":1}', now=1700000010)
+        assert not webhooks.verify("whsec_x", header, b'{"a":2}', now=1700000010)
+        assert not webhooks.verify("whsec_y", header, b'{"a":1}', now=1700000010)
+
+    def test_an_old_signature_is_refused(self) -> None:
+        header = webhooks.sign("whsec_x", 1700000000, b"{}")
+        assert not webhooks.verify("whsec_x", header, b"{}", now=1700000000 + 301)
+        assert webhooks.verify("whsec_x", header, b"{}", now=1700000000 + 301, tolerance=None)
+
+    @pytest.mark.parametrize(
+        "address",
+        [
+            "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+            "64:ff9b:1::a00:1",  # local-use NAT64 of 10.0.0.1
+            "2002:7f00:1::",  # 6to4 of 127.0.0.1
+            "::a9fe:a9fe",  # IPv4-compatible 169.254.169.254
+            "::ffff:10.0.0.1",
+            "192.0.0.8",
+            "fd00::1",
+        ],
+    )
+    def test_ipv4_carried_in_ipv6_is_checked_too(self, address: str) -> None:
+        assert not webhooks.is_public(ipaddress.ip_address(address))
+
+    @pytest.mark.parametrize("address", ["93.184.216.34", "2606:2800:220:1::1", "64:ff9b::808:808"])
+    def test_public_addresses_pass(self, address: str) -> None:
+        assert webhooks.is_public(ipaddress.ip_address(address))
+
+    def test_a_refusal_does_not_say_what_a_name_resolves_to(self) -> None:
+        with pytest.raises(webhooks.CallbackRejected) as refused:
+            webhooks.check_callback("https://localhost/x", allow_http=False, allowed_hosts=())
+        assert "127.0.0.1" not in str(refused.value) and "::1" not in str(refused.value)
 
 
 class TestSubscriptionsApi:
