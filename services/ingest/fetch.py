@@ -2,9 +2,13 @@
 
 Only paths on the configured site are ever requested: callers pass a path (`/decisions/...`),
 never a URL, and a link read from a page is reduced to its path only if it is on the same host.
-Redirects are followed only on that host (the site moves pages between categories), and a body
-is read only up to MAX_PAGE_BYTES, so neither a redirect nor an endless page takes the worker
-anywhere or holds its memory.
+Redirects are followed only on that host, scheme and port (the site moves pages between
+categories). Work per page is bounded whatever the server sends: the raw body is read up to
+MAX_PAGE_BYTES; it is decompressed here, one encoding at most (gzip or deflate, the only ones
+asked for), with the output capped at MAX_PAGE_BYTES, so a small compressed "bomb" cannot inflate
+to gigabytes; and each attempt has a total deadline, so a server that drips a byte at a time
+cannot hold a fetch for longer than the configured timeout. Any other HTTP failure (too many
+redirects, a body that does not decode) is a FetchError naming the page, never an escape.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import email.utils
 import logging
 import random
 import time
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -29,6 +34,9 @@ log = logging.getLogger(__name__)
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 300.0
 MAX_PAGE_BYTES = 6_000_000  # twice what the parser reads (MAX_HTML_CHARS); real pages are ~50 KB
+ACCEPT_ENCODING = "gzip, deflate"
+# zlib's window bits: gzip framing, and "deflate" as servers send it (zlib-wrapped)
+_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
 
 class FetchError(Exception):
@@ -109,6 +117,9 @@ class SiteClient:
         self._max_retry_after = max_retry_after  # tests shorten the site's `Retry-After: 1`
         self._primed = False
         self._prime_lock = asyncio.Lock()
+        self._site_scheme = httpx.URL(self.site_url).scheme
+        self._site_port = httpx.URL(self.site_url).port
+        self._attempt_deadline = timeout
         self._client = httpx.AsyncClient(
             base_url=self.site_url,
             timeout=httpx.Timeout(timeout),
@@ -119,6 +130,7 @@ class SiteClient:
                 "User-Agent": user_agent,
                 "Accept": site.ACCEPT,
                 "Accept-Language": site.ACCEPT_LANGUAGE,
+                "Accept-Encoding": ACCEPT_ENCODING,
             },
         )
 
@@ -126,9 +138,14 @@ class SiteClient:
         await self._client.aclose()
 
     async def _stay_on_site(self, request: httpx.Request) -> None:
-        """Every request, redirects included, must go to the configured host."""
-        if request.url.host != self._site_host or request.url.scheme not in ("http", "https"):
-            raise OffSiteURL(f"redirected to {request.url}, which is not on {self._site_host}")
+        """Every request, redirects included, must go to the configured host, scheme and port."""
+        url = request.url
+        if (url.host, url.scheme, url.port) != (
+            self._site_host,
+            self._site_scheme,
+            self._site_port,
+        ):
+            raise OffSiteURL(f"redirected to {url}, which is not on {self.site_url}")
 
     async def prime(self) -> None:
         """Visit /decisions once, keeping its cookies, before searching (the site's bot shield)."""
@@ -156,15 +173,19 @@ class SiteClient:
             await self._limiter.wait()
             started = time.perf_counter()
             try:
-                response, text = await self._fetch(path, headers)
-            except httpx.TimeoutException:
+                async with asyncio.timeout(self._attempt_deadline):
+                    response, text = await self._fetch(path, headers)
+            except (httpx.TimeoutException, TimeoutError):
                 await self._record(None, started, attempt, timed_out=True)
-                last_error = "timed out"
+                last_error = f"timed out (no whole answer within {self._attempt_deadline:g} s)"
                 continue
             except httpx.TransportError as exc:
                 await self._record(None, started, attempt)
                 last_error = f"connection failed: {type(exc).__name__}: {exc}"
                 continue
+            except httpx.HTTPError as exc:  # too many redirects, an undecodable body ...
+                await self._record(None, started, attempt)
+                raise FetchError(f"{type(exc).__name__}: {exc}", path=path) from None
             status = response.status_code
             await self._record(status, started, attempt)
             if status in RETRY_STATUSES:
@@ -207,12 +228,13 @@ class SiteClient:
                     status=200,
                 )
             body = bytearray()
-            async for chunk in response.aiter_bytes():
+            async for chunk in response.aiter_raw():  # as sent: decompressed below, bounded
                 body += chunk
                 if len(body) > MAX_PAGE_BYTES:
                     raise FetchError(
                         f"page larger than {MAX_PAGE_BYTES} bytes", path=path, status=200
                     )
+            body = _decoded(body, response.headers.get("content-encoding"), path)
             try:
                 return response, bytes(body).decode(response.encoding or "utf-8", "replace")
             except LookupError:  # a charset Python does not know
@@ -223,6 +245,26 @@ class SiteClient:
             return min(retry_after, self._max_retry_after)
         # Exponential backoff with full jitter, capped at a minute.
         return random.uniform(0, min(60.0, self._backoff * 2 ** (attempt - 1)))  # noqa: S311  # nosec B311
+
+
+def _decoded(body: bytearray, encoding: str | None, path: str) -> bytearray:
+    """The body with its content encoding undone, never longer than MAX_PAGE_BYTES."""
+    codings = [c.strip().lower() for c in (encoding or "").split(",") if c.strip()]
+    codings = [c for c in codings if c != "identity"]
+    if not codings:
+        return body
+    if len(codings) > 1 or codings[0] not in _WBITS:
+        raise FetchError(f"content encoding {encoding!r} not accepted", path=path, status=200)
+    inflater = zlib.decompressobj(_WBITS[codings[0]])
+    try:
+        out = inflater.decompress(bytes(body), MAX_PAGE_BYTES + 1)
+    except zlib.error as exc:
+        raise FetchError(f"body does not decompress: {exc}", path=path, status=200) from None
+    if len(out) > MAX_PAGE_BYTES or inflater.unconsumed_tail:
+        raise FetchError(
+            f"page larger than {MAX_PAGE_BYTES} bytes once decompressed", path=path, status=200
+        )
+    return bytearray(out)
 
 
 def _retry_after(value: str | None) -> float | None:
