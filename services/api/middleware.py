@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lgsco.api.metrics import ApiMetrics
@@ -26,17 +27,21 @@ _HASHED = ("application/json", "application/problem+json")
 
 
 def route_template(scope: Scope) -> str:
-    """'/v1/decisions/22-003-374' -> '/v1/decisions/{reference}', from the matched path params
-    (bounded label values for metrics; unmatched paths share one label)."""
-    if scope.get("route") is None:
+    """'/v1/decisions/22-003-374' -> '/v1/decisions/{reference}': the matched route's own
+    template, so metric labels stay bounded whatever the path (unmatched paths share one).
+
+    An included router's route knows its path without the router's prefix ("/decisions/..."),
+    so the prefix is the part of the request path before the segments the template covers."""
+    route = scope.get("route")
+    template = getattr(route, "path", None)
+    if not template:
         return "<unmatched>"
-    segments = str(scope["path"]).split("/")
-    for name, value in dict(scope.get("path_params") or {}).items():
-        for i in range(len(segments) - 1, 0, -1):
-            if segments[i] == str(value):
-                segments[i] = "{" + name + "}"
-                break
-    return "/".join(segments)
+    if isinstance(route, Mount):
+        return f"{template}/{{path}}"
+    segments, covered = str(scope["path"]).split("/"), template.split("/")
+    if ":path}" in template or len(covered) > len(segments):
+        return str(template)
+    return "/".join(segments[: len(segments) - len(covered) + 1]) + str(template)
 
 
 def etag_of(body: bytes) -> str:

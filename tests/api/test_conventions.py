@@ -211,3 +211,14 @@ class TestDocs:
             assert (await api.get(f"/static/docs/{asset}")).status_code == 200
         redoc = await api.get("/redoc")
         assert redoc.status_code == 200 and "https://" not in redoc.text
+
+    async def test_metric_labels_are_route_templates_whatever_the_path(
+        self, api: AsyncClient
+    ) -> None:
+        for n in range(5):
+            await api.get(f"/console/figures/made-up-{n}.csv")
+        await api.get("/no/such/path/at/all")
+        metrics = (await api.get("/metrics")).text
+        assert "made-up-" not in metrics and "/no/such/path" not in metrics
+        assert 'route="/console/figures/{table}.csv"' in metrics
+        assert 'route="<unmatched>"' in metrics
