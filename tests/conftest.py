@@ -7,6 +7,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 
 import asyncpg
 import pytest
@@ -15,7 +16,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lgsco.ingest.fetch import SiteClient
+from lgsco.ingest.jobs import JobContext
 from lgsco.ingest.worker import site_client
+from lgsco.shared import queue as jobqueue
 from lgsco.shared.db import make_engine, make_sessionmaker
 from lgsco.shared.migrate import upgrade
 from lgsco.shared.settings import Settings
@@ -242,3 +245,35 @@ def corpus_database_url(
     asyncio.run(crawl_corpus_into(url, redis_url, corpus))
     yield url
     drop_database(pg_admin_url, url)
+
+
+@asynccontextmanager
+async def job_context(
+    site_url: str, sessionmaker: async_sessionmaker[AsyncSession], redis: Redis, redis_url: str
+) -> AsyncIterator[JobContext]:
+    """What the worker hands a job: the fetcher for `site_url`, the store, the queue."""
+    client = site_client(settings_for(site_url), redis, rate_limited=False)
+    queue = await jobqueue.connect(redis_url)
+    try:
+        yield {
+            "sessionmaker": sessionmaker,
+            "client": client,
+            "queue": queue,
+            "crawl_concurrency": 4,
+            "recheck_days": 30,
+        }
+    finally:
+        await client.aclose()
+        await queue.aclose()
+
+
+@pytest.fixture
+async def ctx(
+    fake_site: FakeSite,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    redis: Redis,
+    redis_url: str,
+) -> AsyncIterator[JobContext]:
+    """A job context over the fake site and the test database."""
+    async with job_context(fake_site.url, sessionmaker, redis, redis_url) as context:
+        yield context

@@ -4,7 +4,6 @@ the current month is never completed, and nothing is crawled past today."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
 import pytest
@@ -15,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from lgsco.ingest import jobs
 from lgsco.ingest.crawl import Crawler, CrawlReport, FutureWindow, today_utc
 from lgsco.ingest.worker import site_client
-from lgsco.shared import queue as jobqueue
 from lgsco.shared import runs
 from lgsco.shared.domain import RunKind, RunStatus
 from lgsco.shared.jobs import CrawlRequest
@@ -145,23 +143,6 @@ async def test_a_crawl_into_the_future_is_clamped_and_one_starting_there_refused
         {"kind": "crawl", "from": "2024-01-01", "to": "2030-02-01"}
     )
     assert clamped.to == today_utc()
-
-
-@pytest.fixture
-async def ctx(
-    fake_site: FakeSite, sessionmaker: Maker, redis: Redis, redis_url: str
-) -> AsyncIterator[jobs.JobContext]:
-    client = site_client(settings_for(fake_site.url), redis, rate_limited=False)
-    queue = await jobqueue.connect(redis_url)
-    yield {
-        "sessionmaker": sessionmaker,
-        "client": client,
-        "queue": queue,
-        "crawl_concurrency": 4,
-        "recheck_days": 30,
-    }
-    await client.aclose()
-    await queue.aclose()
 
 
 async def requested_crawl(maker: Maker, ctx: jobs.JobContext, body: dict[str, object]) -> IngestRun:

@@ -5,45 +5,22 @@ backfill), shown in /v1/status, and widens the daily refresh when decisions come
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
-from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lgsco.ingest import jobs
-from lgsco.ingest.worker import site_client
-from lgsco.shared import queue as jobqueue
 from lgsco.shared import runs
 from lgsco.shared.domain import RunKind, RunStatus
 from lgsco.shared.models import CrawlWindow, Decision, IngestRun
 from lgsco.shared.schedule import SCHEDULE, months_back
 from tests.api.conftest import _client, build_app
-from tests.conftest import settings_for
 from tests.fakesite.made_up import invented_decision
 from tests.fakesite.server import FakeSite
 from tests.ingest.helpers import stored
 
 Maker = async_sessionmaker[AsyncSession]
-
-
-@pytest.fixture
-async def ctx(
-    fake_site: FakeSite, sessionmaker: Maker, redis: Redis, redis_url: str
-) -> AsyncIterator[jobs.JobContext]:
-    client = site_client(settings_for(fake_site.url), redis, rate_limited=False)
-    queue = await jobqueue.connect(redis_url)
-    yield {
-        "sessionmaker": sessionmaker,
-        "client": client,
-        "queue": queue,
-        "crawl_concurrency": 4,
-        "recheck_days": 30,
-    }
-    await client.aclose()
-    await queue.aclose()
 
 
 async def scheduled(maker: Maker, ctx: jobs.JobContext, name: str, day: date) -> int:

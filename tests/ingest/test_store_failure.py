@@ -4,25 +4,20 @@ with the error, and a later ingest stores it once the page can be stored."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
 import pytest
-from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lgsco.ingest import jobs, store
 from lgsco.ingest.pipeline import STORE_ATTEMPTS, Ingestor
-from lgsco.ingest.worker import site_client
-from lgsco.shared import queue as jobqueue
 from lgsco.shared import runs
 from lgsco.shared.domain import FetchResult, RunStatus
 from lgsco.shared.jobs import CrawlRequest
 from lgsco.shared.models import Decision, IngestFailure, IngestRun, RawPage
-from tests.conftest import settings_for
 from tests.fakesite.made_up import invented_decision
 from tests.fakesite.server import FakeSite
 from tests.ingest.helpers import count, stored
@@ -30,23 +25,6 @@ from tests.ingest.helpers import count, stored
 Maker = async_sessionmaker[AsyncSession]
 # organisation.name holds 300 characters: a page naming a longer body trips the column's limit.
 TOO_LONG = "The Council of the Royal Borough of " + "Very Long Name " * 20 + "Council"
-
-
-@pytest.fixture
-async def ctx(
-    fake_site: FakeSite, sessionmaker: Maker, redis: Redis, redis_url: str
-) -> AsyncIterator[jobs.JobContext]:
-    client = site_client(settings_for(fake_site.url), redis, rate_limited=False)
-    queue = await jobqueue.connect(redis_url)
-    yield {
-        "sessionmaker": sessionmaker,
-        "client": client,
-        "queue": queue,
-        "crawl_concurrency": 4,
-        "recheck_days": 30,
-    }
-    await client.aclose()
-    await queue.aclose()
 
 
 async def test_a_decision_that_trips_a_constraint_fails_alone(

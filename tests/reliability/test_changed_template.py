@@ -18,12 +18,10 @@ from sqlalchemy.orm import selectinload
 
 from lgsco.api.main import create_app
 from lgsco.ingest import jobs
-from lgsco.ingest.worker import site_client
-from lgsco.shared import queue as jobqueue
 from lgsco.shared import runs
 from lgsco.shared.domain import PublicationStatus, RunKind, RunStatus
 from lgsco.shared.models import Decision, RawPage
-from tests.conftest import settings_for
+from tests.conftest import job_context
 from tests.fakesite.corpus import CorpusEntry
 from tests.fakesite.server import FakeDecision, FakeSite
 from tests.reliability import synthetic
@@ -63,17 +61,9 @@ async def refresh(sessionmaker: Maker, client_ctx: jobs.JobContext, label: str) 
 async def ctx(
     fake_site: FakeSite, pooled: Maker, redis: Redis, redis_url: str
 ) -> AsyncIterator[jobs.JobContext]:
-    client = site_client(settings_for(fake_site.url), redis, rate_limited=False)
-    queue = await jobqueue.connect(redis_url)
-    yield {
-        "sessionmaker": pooled,
-        "client": client,
-        "queue": queue,
-        "crawl_concurrency": 4,
-        "recheck_days": 30,
-    }
-    await client.aclose()
-    await queue.aclose()
+    """The job context on a pooled sessionmaker (decisions stored concurrently)."""
+    async with job_context(fake_site.url, pooled, redis, redis_url) as context:
+        yield context
 
 
 async def test_changed_templates_are_read_or_quarantined_and_410_withdraws(
