@@ -164,15 +164,21 @@ def _extract(clauses: Iterable[_Clause], decided_on: date | None) -> list[Remedy
                 _with_deadline(i, repeat.deadline_text, repeat.due_on) if _same(i, repeat) else i
                 for i in items
             ]
-        low = _lower(clause.text)
-        if not found:
-            items = _accepted(low, items)
-        if not found and rt.ALL_ACTIONS.search(low) and (deadline := DEADLINE.search(clause.text)):
-            text = deadline.group(0)
-            due = due_date(decided_on, text) if decided_on else None
-            items = [_with_deadline(i, text, due) for i in items]
+        if not found:  # a sentence about what was listed: accepted, or when it is due
+            items = _restated(_lower(clause.text), clause.text, items, decided_on)
         items += new
         context += " " + clause.text
+    return items
+
+
+def _restated(
+    low: str, text: str, items: list[RemedyItem], decided_on: date | None
+) -> list[RemedyItem]:
+    items = _accepted(low, items)
+    if rt.ALL_ACTIONS.search(low) and (deadline := DEADLINE.search(text)):
+        stated = deadline.group(0)
+        due = due_date(decided_on, stated) if decided_on else None
+        items = [_with_deadline(i, stated, due) for i in items]
     return items
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
@@ -87,6 +87,31 @@ FINDING_DOC = (
 SOURCE_DOC = "`stated`: printed on the page; `inferred`: read from prose; null with no value."
 
 
+# Declared once, used by the list item and the full record alike.
+Source = Annotated[Provenance | None, Field(description=SOURCE_DOC)]
+FindingField = Annotated[Finding | None, Field(description=FINDING_DOC)]
+StatusField = Annotated[
+    PublicationStatus,
+    Field(
+        description=(
+            "published: online. archived: taken down at about five years, as the LGSCO does "
+            "with every decision. withdrawn: taken down sooner. The record is kept and served "
+            "either way."
+        )
+    ),
+]
+WithdrawnOn = Annotated[
+    date | None, Field(description="When the page was last found gone (archived or withdrawn).")
+]
+RepublishedOn = Annotated[
+    date | None,
+    Field(
+        description="When the page last came back after being taken down; its versions say "
+        "what changed."
+    ),
+]
+
+
 def _add_sources(values: Any) -> Any:
     """Each derived field says where it came from: the published outcome is stated on the page;
     the finding and the finer outcome are read from prose."""
@@ -113,34 +138,23 @@ class DecisionItem(BaseModel):
     category: str | None = Field(examples=["Adult care services"])
     subcategory: str | None = Field(examples=["Assessment and care plan"])
     outcome: Outcome | None = Field(description=OUTCOME_DOC)
-    outcome_source: Provenance | None = Field(default=None, description=SOURCE_DOC)
+    outcome_source: Source = None
     outcome_label: str | None = Field(
         examples=["Closed after initial enquiries"], description=OUTCOME_LABEL_DOC
     )
     fine_outcome: str | None = Field(
         examples=["Upheld: fault and injustice"], description=FINE_OUTCOME_DOC
     )
-    fine_outcome_source: Provenance | None = Field(default=None, description=SOURCE_DOC)
-    finding: Finding | None = Field(description=FINDING_DOC)
-    finding_source: Provenance | None = Field(default=None, description=SOURCE_DOC)
+    fine_outcome_source: Source = None
+    finding: FindingField
+    finding_source: Source = None
     decided_on: date | None
     financial_year: str | None = Field(examples=["2022-23"])
     summary: str
     has_remedy: bool
-    status: PublicationStatus = Field(
-        description=(
-            "published: online. archived: taken down at about five years, as the LGSCO does "
-            "with every decision. withdrawn: taken down sooner. The record is kept and served "
-            "either way."
-        )
-    )
-    withdrawn_on: date | None = Field(
-        description="When the page was last found gone (archived or withdrawn)."
-    )
-    republished_on: date | None = Field(
-        description="When the page last came back after being taken down; its versions say "
-        "what changed."
-    )
+    status: StatusField
+    withdrawn_on: WithdrawnOn
+    republished_on: RepublishedOn
     first_seen_at: datetime
     last_changed_at: datetime
     source_url: str = Field(
@@ -213,32 +227,21 @@ class DecisionRead(BaseModel):
     category: str | None
     subcategory: str | None
     outcome: Outcome | None = Field(description=OUTCOME_DOC)
-    outcome_source: Provenance | None = Field(default=None, description=SOURCE_DOC)
+    outcome_source: Source = None
     outcome_label: str | None = Field(description=OUTCOME_LABEL_DOC)
     fine_outcome: str | None = Field(description=FINE_OUTCOME_DOC)
-    fine_outcome_source: Provenance | None = Field(default=None, description=SOURCE_DOC)
-    finding: Finding | None = Field(description=FINDING_DOC)
-    finding_source: Provenance | None = Field(default=None, description=SOURCE_DOC)
+    fine_outcome_source: Source = None
+    finding: FindingField
+    finding_source: Source = None
     decided_on: date | None
     financial_year: str | None
     summary: str
     sections: list[Section]
     remedies: list[RemedyBrief]
     has_remedy: bool
-    status: PublicationStatus = Field(
-        description=(
-            "published: online. archived: taken down at about five years, as the LGSCO does "
-            "with every decision. withdrawn: taken down sooner. The record is kept and served "
-            "either way."
-        )
-    )
-    withdrawn_on: date | None = Field(
-        description="When the page was last found gone (archived or withdrawn)."
-    )
-    republished_on: date | None = Field(
-        description="When the page last came back after being taken down; its versions say "
-        "what changed."
-    )
+    status: StatusField
+    withdrawn_on: WithdrawnOn
+    republished_on: RepublishedOn
     parse_warnings: list[str]
     version: int
     versions: list[VersionRead]
