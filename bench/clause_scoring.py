@@ -26,9 +26,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from lgsco.ingest.remedies import RemedyItem, extract_remedies
-from lgsco.ingest.sources.base import Section
-from lgsco.shared.domain import RemedyCommitment, RemedyType
+from lgsco_ingest.remedies import RemedyItem, extract_remedies
+from lgsco_ingest.sources.base import Section
+from lgsco_shared.domain import RemedyCommitment, RemedyType
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "remedy_clauses.jsonl"
 # A second set written later for tuning only, so every case in it is `tune`.

@@ -139,7 +139,7 @@ def services() -> Iterator[Services]:
     """LGSCO_BENCH_DATABASE_URL / LGSCO_BENCH_REDIS_URL if set, else embedded servers."""
     database_url = os.environ.get("LGSCO_BENCH_DATABASE_URL") or None
     redis_url = os.environ.get("LGSCO_BENCH_REDIS_URL") or None
-    from lgsco.shared.embedded import service_urls
+    from lgsco_shared.embedded import service_urls
 
     WORK.mkdir(parents=True, exist_ok=True)
     with service_urls(database_url, redis_url, WORK / "services") as urls:
@@ -176,7 +176,7 @@ async def _admin(admin_url: str, sql: str) -> None:
 
 def create_database(admin_url: str, label: str) -> str:
     """A new, migrated database; template0, so nothing else on a shared server leaks in."""
-    from lgsco.shared.migrate import upgrade
+    from lgsco_shared.migrate import upgrade
 
     name = f"bench_{label}_{uuid.uuid4().hex[:8]}"
     asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}" TEMPLATE template0'))

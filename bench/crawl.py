@@ -3,7 +3,7 @@
 The fake site (its own process) serves `total` decisions; the crawl reads the oldest `scale` of
 them, month window by month window, at the site's full density (~450 a month), so decisions a
 second at `scale` are those of a crawl of all `total`, and the full-size time is extrapolated
-from them. Each crawl runs lgsco.ingest.crawl.Crawler in a process of its own (its peak RSS is
+from them. Each crawl runs lgsco_ingest.crawl.Crawler in a process of its own (its peak RSS is
 the worker's); the fetch-only baseline (bench/fetchonly.py) runs before, between and after them.
 """
 

@@ -17,11 +17,11 @@ from datetime import date
 from redis.asyncio import Redis
 
 from bench.synth import crawl_range, decisions
-from lgsco.ingest.crawl import Crawler
-from lgsco.ingest.pipeline import IngestOutcome
-from lgsco.ingest.worker import site_client
-from lgsco.shared.db import make_engine, make_sessionmaker
-from lgsco.shared.settings import Settings
+from lgsco_ingest.crawl import Crawler
+from lgsco_ingest.pipeline import IngestOutcome
+from lgsco_ingest.worker import site_client
+from lgsco_shared.db import make_engine, make_sessionmaker
+from lgsco_shared.settings import Settings
 
 SEGMENTS = 20  # throughput is also reported per twentieth of the crawl, for its spread
 

@@ -14,7 +14,7 @@ import time
 import httpx
 
 from bench.synth import decisions, listing_paths
-from lgsco.ingest import site
+from lgsco_ingest import site
 
 
 async def fetch_all(site_url: str, paths: list[str], concurrency: int) -> dict[str, object]:

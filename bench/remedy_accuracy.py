@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.clause_scoring import ClauseScores, load_clauses, score_clauses
 from bench.remedy_scoring import Scores, combine, format_table, load_sets, score
-from lgsco.shared.domain import RemedyType
+from lgsco_shared.domain import RemedyType
 
 GOALS = (("precision", "≥ 0.95"), ("recall", "≥ 0.90"), ("amounts exact", "1.00"),
          ("done / to do / offered", "≥ 0.95"), ("payee of payments", "≥ 0.90"))  # fmt: skip

@@ -23,10 +23,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from lgsco.ingest.remedies import RemedyItem, extract_remedies
-from lgsco.ingest.sources.base import Section
-from lgsco.shared.domain import Finding, Outcome, RemedyType
-from lgsco.shared.references import normalise as normalise_reference
+from lgsco_ingest.remedies import RemedyItem, extract_remedies
+from lgsco_ingest.sources.base import Section
+from lgsco_shared.domain import Finding, Outcome, RemedyType
+from lgsco_shared.references import normalise as normalise_reference
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 
-from lgsco.ingest import site
+from lgsco_ingest import site
 from tests.fakesite.corpus import CorpusEntry, load_corpus
 from tests.fakesite.render import render_decision
 from tests.fakesite.server import FakeDecision
@@ -117,7 +117,7 @@ def decisions(scale: int, total: int, seed: int = 1) -> tuple[Spec, ...]:
 
 def listing_paths(all_specs: tuple[Spec, ...]) -> list[str]:
     """Every search page a crawl of the whole range reads (calendar months, 10 results a page)."""
-    from lgsco.ingest.crawl import month_windows
+    from lgsco_ingest.crawl import month_windows
 
     per_month = Counter((s.decided_on.year, s.decided_on.month) for s in all_specs)
     paths = []

@@ -13,7 +13,7 @@ import asyncpg
 
 from bench.common import asyncpg_args
 from bench.synth import Spec, specs
-from lgsco.shared.organisations import kind_of
+from lgsco_shared.organisations import kind_of
 from tests.fakesite.corpus import load_corpus
 
 _DECISION_COPY = """

@@ -26,8 +26,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.common import WORK, Spread, asyncpg_args, create_database, drop_database, say, services
-from lgsco.ingest import deliveries
-from lgsco.shared.db import make_engine, make_sessionmaker
+from lgsco_ingest import deliveries
+from lgsco_shared.db import make_engine, make_sessionmaker
 
 DECISIONS = 60_000
 OVERDUE = 10_000

@@ -13,8 +13,8 @@ import httpx
 from sqlalchemy import event
 
 from bench.common import fetch
-from lgsco.api.main import create_app
-from lgsco.shared.settings import Settings
+from lgsco_api.main import create_app
+from lgsco_shared.settings import Settings
 
 Statement = tuple[str, tuple[Any, ...]]
 TERMS = (

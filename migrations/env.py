@@ -10,8 +10,8 @@ from sqlalchemy import pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
-from lgsco.shared.db import async_url
-from lgsco.shared.models import Base
+from lgsco_shared.db import async_url
+from lgsco_shared.models import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -22,8 +22,8 @@ def _database_url(stack: ExitStack) -> str:
     given = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
     if given:
         return str(given)
-    from lgsco.shared.embedded import service_urls
-    from lgsco.shared.settings import get_settings
+    from lgsco_shared.embedded import service_urls
+    from lgsco_shared.settings import get_settings
 
     settings = get_settings()
     urls = stack.enter_context(service_urls(settings.database_url, "unused", settings.home))

@@ -15,13 +15,13 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco.ingest.fetch import SiteClient
-from lgsco.ingest.jobs import JobContext
-from lgsco.ingest.worker import site_client
-from lgsco.shared import queue as jobqueue
-from lgsco.shared.db import make_engine, make_sessionmaker
-from lgsco.shared.migrate import upgrade
-from lgsco.shared.settings import Settings
+from lgsco_ingest.fetch import SiteClient
+from lgsco_ingest.jobs import JobContext
+from lgsco_ingest.worker import site_client
+from lgsco_shared import queue as jobqueue
+from lgsco_shared.db import make_engine, make_sessionmaker
+from lgsco_shared.migrate import upgrade
+from lgsco_shared.settings import Settings
 from tests.fakesite.corpus import CorpusEntry, corpus_available, load_corpus
 from tests.fakesite.corpus_site import corpus_site, window_of
 from tests.fakesite.invented import invented
@@ -60,7 +60,7 @@ def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if url := os.environ.get("LGSCO_TEST_DATABASE_URL"):
         yield url
         return
-    from lgsco.shared.embedded import EmbeddedPostgres
+    from lgsco_shared.embedded import EmbeddedPostgres
 
     server = EmbeddedPostgres(tmp_path_factory.mktemp("postgres"))
     yield server.url("postgres")
@@ -76,7 +76,7 @@ def _with_database(url: str, name: str) -> str:
 
 
 async def _admin(url: str, sql: str) -> None:
-    from lgsco.shared.db import async_url
+    from lgsco_shared.db import async_url
 
     dsn = async_url(url).replace("postgresql+asyncpg://", "postgresql://")
     host = None
@@ -117,7 +117,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if url := os.environ.get("LGSCO_TEST_REDIS_URL"):
         yield url
         return
-    from lgsco.shared.embedded import EmbeddedRedis
+    from lgsco_shared.embedded import EmbeddedRedis
 
     server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
     yield server.url()
@@ -206,7 +206,7 @@ async def client(fake_site: FakeSite, redis: Redis) -> AsyncIterator[SiteClient]
 async def crawl_corpus_into(
     database_url: str, redis_url: str, entries: list[CorpusEntry], shape: str = "site"
 ) -> None:
-    from lgsco.ingest.crawl import Crawler
+    from lgsco_ingest.crawl import Crawler
 
     site = corpus_site(entries, shape=shape)
     site.start()

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import text
 
-from lgsco.shared.db import make_engine
-from lgsco.shared.migrate import downgrade, upgrade
-from lgsco.shared.models import Base
+from lgsco_shared.db import make_engine
+from lgsco_shared.migrate import downgrade, upgrade
+from lgsco_shared.models import Base
 from tests.conftest import drop_database, fresh_database
 
 

@@ -24,7 +24,7 @@ down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-ARCHIVE_AFTER_DAYS = 5 * 365 - 90  # lgsco.shared.domain.ARCHIVE_AFTER_DAYS when written
+ARCHIVE_AFTER_DAYS = 5 * 365 - 90  # lgsco_shared.domain.ARCHIVE_AFTER_DAYS when written
 
 
 def upgrade() -> None:

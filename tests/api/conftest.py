@@ -14,11 +14,11 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lgsco.api import keys
-from lgsco.api.deps import get_session
-from lgsco.api.main import create_app
-from lgsco.shared.db import make_engine
-from lgsco.shared.settings import Settings
+from lgsco_api import keys
+from lgsco_api.deps import get_session
+from lgsco_api.main import create_app
+from lgsco_shared.db import make_engine
+from lgsco_shared.settings import Settings
 
 # Each test runs in its own event loop (pytest-asyncio's default); the async fixtures here hold
 # connections into the test, so they must run in that same loop, not the session loop that

@@ -12,21 +12,21 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lgsco.shared.domain import (
+from lgsco_shared.domain import (
     OUTCOME_LABELS,
     Outcome,
     PublicationStatus,
     RemedyStatus,
     RemedyType,
 )
-from lgsco.shared.models import (
+from lgsco_shared.models import (
     Decision,
     DecisionOrganisation,
     DecisionVersion,
     Organisation,
     Remedy,
 )
-from lgsco.shared.organisations import kind_of
+from lgsco_shared.organisations import kind_of
 
 _serial = itertools.count(1)
 

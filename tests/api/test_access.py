@@ -22,11 +22,11 @@ from redis.asyncio import Redis
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lgsco.api import keys
-from lgsco.api.auth import get_principal
-from lgsco.api.main import create_app
-from lgsco.shared.models import ApiKey
-from lgsco.shared.queue import QUEUE_NAME
+from lgsco_api import keys
+from lgsco_api.auth import get_principal
+from lgsco_api.main import create_app
+from lgsco_shared.models import ApiKey
+from lgsco_shared.queue import QUEUE_NAME
 from tests.api.conftest import _client, build_app, make_settings
 
 NOT_AUTH = "not 401/403"
@@ -340,7 +340,7 @@ class TestKeys:
         self, session: AsyncSession, api: AsyncClient, caplog: pytest.LogCaptureFixture
     ) -> None:
         _key, token = await keys.create_key(session, "quiet", ["admin"])
-        with caplog.at_level(logging.DEBUG, logger="lgsco.api"):
+        with caplog.at_level(logging.DEBUG, logger="lgsco_api"):
             await api.get("/v1/status", headers={"Authorization": f"Bearer {token}"})
             await api.get("/v1/status", headers={"Authorization": f"Bearer {token}x"})
             await api.post("/v1/jobs", json={"kind": "nonsense"}, headers={"Authorization": token})

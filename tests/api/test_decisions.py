@@ -9,7 +9,7 @@ from decimal import Decimal
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lgsco.shared.domain import Outcome, PublicationStatus, RemedyType
+from lgsco_shared.domain import Outcome, PublicationStatus, RemedyType
 from tests.api.factories import make_decision, make_remedy
 
 ORG = "Pagingham District Council"

@@ -13,8 +13,8 @@ import pytest_asyncio
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import text
 
-from lgsco.api.deps import SessionDep
-from lgsco.shared.db import make_engine
+from lgsco_api.deps import SessionDep
+from lgsco_shared.db import make_engine
 from tests.api.conftest import build_app
 
 function_loop = pytest_asyncio.fixture(loop_scope="function")
@@ -75,7 +75,7 @@ async def test_a_database_that_refuses_connections_is_503_database(api: AsyncCli
 async def test_other_io_errors_are_500_logged_with_the_request_id(
     api: AsyncClient, caplog: pytest.LogCaptureFixture, path: str, exception: str
 ) -> None:
-    with caplog.at_level(logging.ERROR, logger="lgsco.api"):
+    with caplog.at_level(logging.ERROR, logger="lgsco_api"):
         response = await api.get(path, headers={"X-Request-ID": "probe-request-0001"})
     assert response.status_code == 500
     body = response.json()

@@ -12,9 +12,9 @@ from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lgsco.shared.domain import RunKind, RunStatus
-from lgsco.shared.models import IngestFailure, IngestRun
-from lgsco.shared.queue import QUEUE_NAME
+from lgsco_shared.domain import RunKind, RunStatus
+from lgsco_shared.models import IngestFailure, IngestRun
+from lgsco_shared.queue import QUEUE_NAME
 from tests.api.conftest import _client, build_app
 
 REQUEST = {"kind": "ingest_reference", "reference": "22-003-374"}

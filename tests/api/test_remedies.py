@@ -9,7 +9,7 @@ from typing import Any
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lgsco.shared.domain import RemedyCommitment, RemedyStatus, RemedyType
+from lgsco_shared.domain import RemedyCommitment, RemedyStatus, RemedyType
 from tests.api.factories import make_decision, make_remedy
 
 PAST = date.today() - timedelta(days=10)

@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lgsco.shared.queue import QUEUE_NAME
+from lgsco_shared.queue import QUEUE_NAME
 from tests.api import conftest as api_fixtures
 from tests.api.conftest import _client, build_app
 

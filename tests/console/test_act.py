@@ -11,8 +11,8 @@ from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lgsco.shared.models import IngestRun
-from lgsco.shared.queue import QUEUE_NAME
+from lgsco_shared.models import IngestRun
+from lgsco_shared.queue import QUEUE_NAME
 from tests.api.conftest import _client
 from tests.console.conftest import RUN_PATH, console_app, csrf, page, send_form, text
 

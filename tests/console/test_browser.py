@@ -19,9 +19,9 @@ import httpx
 import pytest
 from redis import Redis
 
-from lgsco.api import keys
-from lgsco.ingest.worker import build_worker
-from lgsco.shared.db import make_engine, make_sessionmaker
+from lgsco_api import keys
+from lgsco_ingest.worker import build_worker
+from lgsco_shared.db import make_engine, make_sessionmaker
 from tests.conftest import settings_for, truncate_all
 from tests.console.conftest import console_app
 from tests.console.live import LiveServer

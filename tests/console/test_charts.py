@@ -7,9 +7,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from lgsco.api.console import charts
-from lgsco.api.console.annual import months_of
-from lgsco.api.console.charts import Series, bar_chart, column_chart, nice_scale
+from lgsco_api.console import charts
+from lgsco_api.console.annual import months_of
+from lgsco_api.console.charts import Series, bar_chart, column_chart, nice_scale
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lgsco.shared.domain import RemedyCommitment, RemedyStatus
+from lgsco_shared.domain import RemedyCommitment, RemedyStatus
 from tests.api.factories import make_decision, make_remedy
 from tests.console.conftest import page, text
 

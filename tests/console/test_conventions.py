@@ -12,8 +12,8 @@ from decimal import Decimal
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lgsco.api.console import pages as console_pages
-from lgsco.shared.domain import Outcome, RemedyType
+from lgsco_api.console import pages as console_pages
+from lgsco_shared.domain import Outcome, RemedyType
 from tests.api.factories import make_decision, make_remedy
 from tests.console.conftest import page, text
 

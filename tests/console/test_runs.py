@@ -12,9 +12,9 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lgsco.shared.domain import RunKind, RunStatus
-from lgsco.shared.models import CrawlWindow, IngestFailure, IngestRun, RawPage
-from lgsco.shared.schedule import SCHEDULE
+from lgsco_shared.domain import RunKind, RunStatus
+from lgsco_shared.models import CrawlWindow, IngestFailure, IngestRun, RawPage
+from lgsco_shared.schedule import SCHEDULE
 from tests.console.conftest import number, page, text
 
 HOSTILE = "<html><body><script>alert('quarantined')</script><p>Not a decision</p></body></html>"

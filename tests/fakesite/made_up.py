@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from lgsco.shared.references import to_slug
+from lgsco_shared.references import to_slug
 from tests.fakesite.render import render_decision
 from tests.fakesite.server import FakeDecision
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from html import escape
 
-from lgsco.shared.references import normalise
+from lgsco_shared.references import normalise
 from tests.fakesite.chrome import PAGINATION, SEARCH_FORM, page
 
 SHAPES = ("site", "dl", "flat")

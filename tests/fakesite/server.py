@@ -30,7 +30,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from lgsco.shared.references import InvalidReference, normalise
+from lgsco_shared.references import InvalidReference, normalise
 from tests.fakesite.render import ListingRow, render_listing, render_search_shell
 
 PAGE_SIZE = 10

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from lgsco.ingest.crawl import Crawler, CrawlReport, Progress
-from lgsco.ingest.worker import site_client
-from lgsco.shared.models import Decision
+from lgsco_ingest.crawl import Crawler, CrawlReport, Progress
+from lgsco_ingest.worker import site_client
+from lgsco_shared.models import Decision
 from tests.conftest import settings_for
 from tests.fakesite.server import FakeSite
 

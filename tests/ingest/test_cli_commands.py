@@ -7,10 +7,10 @@ import asyncio
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from lgsco.cli import app
-from lgsco.ingest.crawl import month_windows
-from lgsco.shared.db import make_engine
-from lgsco.shared.models import Decision
+from lgsco_cli.cli import app
+from lgsco_ingest.crawl import month_windows
+from lgsco_shared.db import make_engine
+from lgsco_shared.models import Decision
 from tests.fakesite.corpus import CorpusEntry
 from tests.fakesite.corpus_site import corpus_site, window_of
 

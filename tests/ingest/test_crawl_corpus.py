@@ -8,8 +8,8 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco.shared.domain import OUTCOME_LABELS, PublicationStatus
-from lgsco.shared.models import CrawlWindow, DecisionVersion, RawPage
+from lgsco_shared.domain import OUTCOME_LABELS, PublicationStatus
+from lgsco_shared.models import CrawlWindow, DecisionVersion, RawPage
 from tests.fakesite.corpus import CorpusEntry
 from tests.fakesite.corpus_site import corpus_site, window_of
 from tests.ingest.helpers import count, crawl, stored

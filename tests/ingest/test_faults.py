@@ -7,8 +7,8 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco.ingest.crawl import CrawlError
-from lgsco.shared.models import ListingFetch
+from lgsco_ingest.crawl import CrawlError
+from lgsco_shared.models import ListingFetch
 from tests.fakesite.corpus import CorpusEntry
 from tests.fakesite.corpus_site import corpus_site, window_of
 from tests.fakesite.server import Faults

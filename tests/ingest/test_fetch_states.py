@@ -9,11 +9,11 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco.ingest.fetch import SiteClient
-from lgsco.ingest.pipeline import Ingestor
-from lgsco.ingest.worker import site_client
-from lgsco.shared.domain import ARCHIVE_AFTER_DAYS, FetchResult, PublicationStatus
-from lgsco.shared.models import Decision, DecisionVersion, IngestFailure, RawPage
+from lgsco_ingest.fetch import SiteClient
+from lgsco_ingest.pipeline import Ingestor
+from lgsco_ingest.worker import site_client
+from lgsco_shared.domain import ARCHIVE_AFTER_DAYS, FetchResult, PublicationStatus
+from lgsco_shared.models import Decision, DecisionVersion, IngestFailure, RawPage
 from tests.conftest import settings_for
 from tests.fakesite.corpus import CorpusEntry
 from tests.fakesite.corpus_site import fake_decision

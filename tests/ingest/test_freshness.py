@@ -11,13 +11,13 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco.ingest import jobs
-from lgsco.ingest.crawl import Crawler, CrawlReport, FutureWindow, today_utc
-from lgsco.ingest.worker import site_client
-from lgsco.shared import runs
-from lgsco.shared.domain import RunKind, RunStatus
-from lgsco.shared.jobs import CrawlRequest
-from lgsco.shared.models import CrawlWindow, IngestRun
+from lgsco_ingest import jobs
+from lgsco_ingest.crawl import Crawler, CrawlReport, FutureWindow, today_utc
+from lgsco_ingest.worker import site_client
+from lgsco_shared import runs
+from lgsco_shared.domain import RunKind, RunStatus
+from lgsco_shared.jobs import CrawlRequest
+from lgsco_shared.models import CrawlWindow, IngestRun
 from tests.conftest import settings_for
 from tests.fakesite.made_up import invented_decision
 from tests.fakesite.server import FakeSite
@@ -166,8 +166,8 @@ async def requested_crawl(maker: Maker, ctx: jobs.JobContext, body: dict[str, ob
 async def test_a_requested_crawl_that_read_nothing_says_so_and_is_not_the_last_success(
     fake_site: FakeSite, sessionmaker: Maker, ctx: jobs.JobContext
 ) -> None:
-    from lgsco.api.queries.status import last_success
-    from lgsco.api.schemas.jobs import run_read
+    from lgsco_api.queries.status import last_success
+    from lgsco_api.schemas.jobs import run_read
 
     add(fake_site, 1, [date(2025, 10, 6), date(2025, 11, 14)])
     window = {"from": "2025-10-01", "to": "2025-11-30"}
@@ -211,7 +211,7 @@ def test_lgsco_crawl_says_what_it_skipped_refreshes_on_request_and_refuses_the_f
 
     from typer.testing import CliRunner
 
-    from lgsco.cli import app
+    from lgsco_cli.cli import app
     from tests.conftest import truncate_all
 
     asyncio.run(truncate_all(database_url))

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco.ingest.fetch import MAX_PAGE_BYTES, OffSiteURL, SiteClient, site_path
-from lgsco.ingest.pipeline import Ingestor
-from lgsco.shared.domain import FetchResult
+from lgsco_ingest.fetch import MAX_PAGE_BYTES, OffSiteURL, SiteClient, site_path
+from lgsco_ingest.pipeline import Ingestor
+from lgsco_shared.domain import FetchResult
 from tests.fakesite.server import FakeDecision, FakeSite
 from tests.ingest.helpers import crawl, stored
 

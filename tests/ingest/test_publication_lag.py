@@ -10,11 +10,11 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco.ingest import jobs
-from lgsco.shared import runs
-from lgsco.shared.domain import RunKind, RunStatus
-from lgsco.shared.models import CrawlWindow, Decision, IngestRun
-from lgsco.shared.schedule import SCHEDULE, months_back
+from lgsco_ingest import jobs
+from lgsco_shared import runs
+from lgsco_shared.domain import RunKind, RunStatus
+from lgsco_shared.models import CrawlWindow, Decision, IngestRun
+from lgsco_shared.schedule import SCHEDULE, months_back
 from tests.api.conftest import _client, build_app
 from tests.fakesite.made_up import invented_decision
 from tests.fakesite.server import FakeSite

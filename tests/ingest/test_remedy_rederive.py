@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco.ingest import normalise, store
-from lgsco.ingest.remedies import RemedyItem
-from lgsco.ingest.sources.base import ParsedDecision, Section
-from lgsco.shared.domain import Provenance, RemedyCommitment, RemedyStatus, RemedyType
-from lgsco.shared.models import Decision, Remedy
+from lgsco_ingest import normalise, store
+from lgsco_ingest.remedies import RemedyItem
+from lgsco_ingest.sources.base import ParsedDecision, Section
+from lgsco_shared.domain import Provenance, RemedyCommitment, RemedyStatus, RemedyType
+from lgsco_shared.models import Decision, Remedy
 
 Maker = async_sessionmaker[AsyncSession]
 REFERENCE = "23 900 001"

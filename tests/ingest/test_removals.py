@@ -11,10 +11,10 @@ from httpx import AsyncClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco.ingest.fetch import SiteClient
-from lgsco.ingest.pipeline import Ingestor
-from lgsco.shared.domain import ARCHIVE_AFTER_DAYS, FetchResult, PublicationStatus
-from lgsco.shared.models import DecisionVersion, Event
+from lgsco_ingest.fetch import SiteClient
+from lgsco_ingest.pipeline import Ingestor
+from lgsco_shared.domain import ARCHIVE_AFTER_DAYS, FetchResult, PublicationStatus
+from lgsco_shared.models import DecisionVersion, Event
 from tests.api.conftest import _client, build_app
 from tests.fakesite.made_up import invented_decision
 from tests.fakesite.server import FakeSite

@@ -7,11 +7,11 @@ from datetime import date
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco.ingest.fetch import SiteClient
-from lgsco.ingest.pipeline import Ingestor
-from lgsco.ingest.reparse import reparse_all
-from lgsco.shared.domain import FetchResult, Provenance, RemedyStatus, RemedyType
-from lgsco.shared.models import Decision, Remedy
+from lgsco_ingest.fetch import SiteClient
+from lgsco_ingest.pipeline import Ingestor
+from lgsco_ingest.reparse import reparse_all
+from lgsco_shared.domain import FetchResult, Provenance, RemedyStatus, RemedyType
+from lgsco_shared.models import Decision, Remedy
 from tests.fakesite.corpus import CorpusEntry
 from tests.fakesite.corpus_site import fake_decision
 from tests.fakesite.server import FakeSite

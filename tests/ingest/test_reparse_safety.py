@@ -16,14 +16,14 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from typer.testing import CliRunner
 
-from lgsco.api import keys
-from lgsco.api.main import create_app
-from lgsco.cli import app as cli
-from lgsco.ingest.fetch import SiteClient
-from lgsco.ingest.pipeline import Ingestor
-from lgsco.ingest.reparse import reparse_all
-from lgsco.shared.domain import FetchResult, PublicationStatus, RemedyStatus
-from lgsco.shared.models import Decision, DecisionVersion, Event, Remedy, RemedyEvent
+from lgsco_api import keys
+from lgsco_api.main import create_app
+from lgsco_cli.cli import app as cli
+from lgsco_ingest.fetch import SiteClient
+from lgsco_ingest.pipeline import Ingestor
+from lgsco_ingest.reparse import reparse_all
+from lgsco_shared.domain import FetchResult, PublicationStatus, RemedyStatus
+from lgsco_shared.models import Decision, DecisionVersion, Event, Remedy, RemedyEvent
 from tests.fakesite.corpus import CorpusEntry
 from tests.fakesite.corpus_site import fake_decision
 from tests.fakesite.server import FakeSite
@@ -200,13 +200,13 @@ def test_the_reparse_command_reports_and_changes_no_status(
     database_url = emptied_database_url
     import asyncio
 
-    from lgsco.shared.db import make_engine, make_sessionmaker
+    from lgsco_shared.db import make_engine, make_sessionmaker
 
     async def seed() -> None:
         engine = make_engine(database_url, pool=False)
         from redis.asyncio import Redis
 
-        from lgsco.ingest.worker import site_client
+        from lgsco_ingest.worker import site_client
         from tests.conftest import settings_for
 
         site = FakeSite()

@@ -12,12 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco.ingest import jobs, store
-from lgsco.ingest.pipeline import STORE_ATTEMPTS, Ingestor
-from lgsco.shared import runs
-from lgsco.shared.domain import FetchResult, RunStatus
-from lgsco.shared.jobs import CrawlRequest
-from lgsco.shared.models import Decision, IngestFailure, IngestRun, RawPage
+from lgsco_ingest import jobs, store
+from lgsco_ingest.pipeline import STORE_ATTEMPTS, Ingestor
+from lgsco_shared import runs
+from lgsco_shared.domain import FetchResult, RunStatus
+from lgsco_shared.jobs import CrawlRequest
+from lgsco_shared.models import Decision, IngestFailure, IngestRun, RawPage
 from tests.fakesite.made_up import invented_decision
 from tests.fakesite.server import FakeSite
 from tests.ingest.helpers import count, stored

@@ -9,13 +9,13 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy import select
 
-from lgsco.ingest.crawl import Crawler
-from lgsco.ingest.fetch import SiteClient
-from lgsco.ingest.pipeline import Ingestor, Unchanged
-from lgsco.ingest.worker import site_client
-from lgsco.shared import runs
-from lgsco.shared.domain import FetchResult, RunKind
-from lgsco.shared.models import Decision, DecisionVersion, IngestRun, RawPage
+from lgsco_ingest.crawl import Crawler
+from lgsco_ingest.fetch import SiteClient
+from lgsco_ingest.pipeline import Ingestor, Unchanged
+from lgsco_ingest.worker import site_client
+from lgsco_shared import runs
+from lgsco_shared.domain import FetchResult, RunKind
+from lgsco_shared.models import Decision, DecisionVersion, IngestRun, RawPage
 from tests.conftest import settings_for
 from tests.fakesite.corpus import CorpusEntry
 from tests.fakesite.corpus_site import corpus_site, fake_decision, window_of

@@ -5,12 +5,12 @@ from __future__ import annotations
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco.ingest.worker import build_worker
-from lgsco.shared import queue as jobqueue
-from lgsco.shared import runs
-from lgsco.shared.domain import RunKind, RunStatus
-from lgsco.shared.jobs import IngestReferenceRequest
-from lgsco.shared.models import IngestRun
+from lgsco_ingest.worker import build_worker
+from lgsco_shared import queue as jobqueue
+from lgsco_shared import runs
+from lgsco_shared.domain import RunKind, RunStatus
+from lgsco_shared.jobs import IngestReferenceRequest
+from lgsco_shared.models import IngestRun
 from tests.conftest import settings_for
 from tests.fakesite.corpus import CorpusEntry
 from tests.fakesite.corpus_site import fake_decision

@@ -25,7 +25,7 @@ from tests.fakesite.corpus import CorpusEntry
 from tests.fakesite.corpus_site import fake_decision
 from tests.fakesite.server import FakeSite
 
-LGSCO = [sys.executable, "-c", "from lgsco.cli import main; main()"]
+LGSCO = [sys.executable, "-c", "from lgsco_cli.cli import main; main()"]
 
 
 def _env(home: Path, **extra: str) -> dict[str, str]:

@@ -13,10 +13,10 @@ import psutil
 import pytest
 from httpx import ASGITransport, AsyncClient
 
-from lgsco.api.main import create_app
-from lgsco.shared import logs
-from lgsco.shared.embedded import EmbeddedRedis
-from lgsco.shared.settings import Settings
+from lgsco_api.main import create_app
+from lgsco_shared import logs
+from lgsco_shared.embedded import EmbeddedRedis
+from lgsco_shared.settings import Settings
 from tests.reliability.conftest import api_settings
 
 
@@ -63,7 +63,7 @@ async def test_a_request_is_one_json_line(api: AsyncClient) -> None:
     assert set(line) >= {"ts", "level", "logger", "message", "request_id", "status", "route"}
     assert (line["level"], line["logger"], line["request_id"]) == (
         "info",
-        "lgsco.api.access",
+        "lgsco_api.access",
         "req-1",
     )
     assert line["message"].startswith("GET /v1/decisions 200 ")
@@ -79,7 +79,7 @@ async def test_a_terminal_gets_one_readable_text_line(api: AsyncClient) -> None:
     stream = _configure("auto", stream=_Terminal())
     await api.get("/healthz")
     (line,) = _ours(stream, "/healthz")
-    assert " INFO    lgsco.api.access: GET /healthz 200 " in line
+    assert " INFO    lgsco_api.access: GET /healthz 200 " in line
     assert "route=/healthz" in line and "{" not in line
 
 

@@ -11,10 +11,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from redis.asyncio import Redis
 from sqlalchemy import update
 
-from lgsco.api.main import create_app
-from lgsco.ingest.pipeline import Ingestor
-from lgsco.ingest.worker import site_client
-from lgsco.shared.models import Subscription
+from lgsco_api.main import create_app
+from lgsco_ingest.pipeline import Ingestor
+from lgsco_ingest.worker import site_client
+from lgsco_shared.models import Subscription
 from tests.conftest import settings_for
 from tests.fakesite.corpus import CorpusEntry
 from tests.fakesite.corpus_site import fake_decision

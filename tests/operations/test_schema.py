@@ -12,9 +12,9 @@ import pytest
 from httpx import ASGITransport, AsyncClient
 from typer.testing import CliRunner
 
-from lgsco.api.main import create_app
-from lgsco.cli import app as cli
-from lgsco.shared.migrate import head_revision, upgrade
+from lgsco_api.main import create_app
+from lgsco_cli.cli import app as cli
+from lgsco_shared.migrate import head_revision, upgrade
 from tests.conftest import _admin, _with_database, drop_database
 from tests.reliability.conftest import api_settings
 

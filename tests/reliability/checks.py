@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from lgsco.shared.models import Decision, DecisionVersion, IngestFailure, IngestRun, RawPage
+from lgsco_shared.models import Decision, DecisionVersion, IngestFailure, IngestRun, RawPage
 from tests.reliability.synthetic import Expected, mismatches
 
 Maker = async_sessionmaker[AsyncSession]

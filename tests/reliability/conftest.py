@@ -9,11 +9,11 @@ from datetime import date
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco.shared import runs
-from lgsco.shared.db import make_engine, make_sessionmaker
-from lgsco.shared.domain import RunKind
-from lgsco.shared.jobs import CrawlRequest
-from lgsco.shared.settings import Settings
+from lgsco_shared import runs
+from lgsco_shared.db import make_engine, make_sessionmaker
+from lgsco_shared.domain import RunKind
+from lgsco_shared.jobs import CrawlRequest
+from lgsco_shared.settings import Settings
 from tests.conftest import truncate_all
 
 Maker = async_sessionmaker[AsyncSession]

@@ -8,9 +8,9 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from lgsco.shared.domain import OUTCOME_LABELS, Outcome, PublicationStatus
-from lgsco.shared.models import Decision
-from lgsco.shared.references import to_slug
+from lgsco_shared.domain import OUTCOME_LABELS, Outcome, PublicationStatus
+from lgsco_shared.models import Decision
+from lgsco_shared.references import to_slug
 from tests.fakesite.corpus import CorpusEntry
 from tests.fakesite.corpus_site import listing_date
 from tests.fakesite.render import render_decision

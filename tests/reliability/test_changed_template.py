@@ -16,11 +16,11 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from lgsco.api.main import create_app
-from lgsco.ingest import jobs
-from lgsco.shared import runs
-from lgsco.shared.domain import PublicationStatus, RunKind, RunStatus
-from lgsco.shared.models import Decision, RawPage
+from lgsco_api.main import create_app
+from lgsco_ingest import jobs
+from lgsco_shared import runs
+from lgsco_shared.domain import PublicationStatus, RunKind, RunStatus
+from lgsco_shared.models import Decision, RawPage
 from tests.conftest import job_context
 from tests.fakesite.corpus import CorpusEntry
 from tests.fakesite.server import FakeDecision, FakeSite

@@ -8,12 +8,12 @@ import time
 
 from redis.asyncio import Redis
 
-from lgsco.ingest import jobs
-from lgsco.ingest.fetch import SiteClient
-from lgsco.ingest.ratelimit import SiteRateLimiter
-from lgsco.shared import queue as jobqueue
-from lgsco.shared.domain import RunStatus
-from lgsco.shared.models import DecisionVersion, ListingFetch, RawPage
+from lgsco_ingest import jobs
+from lgsco_ingest.fetch import SiteClient
+from lgsco_ingest.ratelimit import SiteRateLimiter
+from lgsco_shared import queue as jobqueue
+from lgsco_shared.domain import RunStatus
+from lgsco_shared.models import DecisionVersion, ListingFetch, RawPage
 from tests.fakesite.corpus import CorpusEntry
 from tests.fakesite.server import Faults, SiteProcess
 from tests.reliability import synthetic

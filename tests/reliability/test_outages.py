@@ -25,12 +25,12 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from lgsco.api import keys
-from lgsco.api.main import create_app
-from lgsco.shared import queue as jobqueue
-from lgsco.shared.db import CONNECT_TIMEOUT, make_engine, make_sessionmaker
-from lgsco.shared.embedded import EmbeddedPostgres, EmbeddedRedis
-from lgsco.shared.migrate import upgrade
+from lgsco_api import keys
+from lgsco_api.main import create_app
+from lgsco_shared import queue as jobqueue
+from lgsco_shared.db import CONNECT_TIMEOUT, make_engine, make_sessionmaker
+from lgsco_shared.embedded import EmbeddedPostgres, EmbeddedRedis
+from lgsco_shared.migrate import upgrade
 from tests.api.factories import make_decision
 from tests.reliability.conftest import api_settings
 
@@ -219,7 +219,7 @@ async def test_database_outage_gives_quick_503s_and_recovers_without_restart(
     assert len(during) > 20
     assert all(a.status == 503 and a.problem for a in during)
     # No request waited on the dead server: each was answered within the engine's connect
-    # timeout (shared/db.py), a bound from configuration, not from this machine's speed.
+    # timeout (lgsco_shared/db.py), a bound from configuration, not from this machine's speed.
     assert max(a.took for a in during) <= CONNECT_TIMEOUT
     assert all(a.problem for a in load.answers if a.status == 503)
     assert ready_down.status_code == 503

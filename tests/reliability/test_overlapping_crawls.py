@@ -12,13 +12,13 @@ from datetime import UTC, date, datetime, timedelta
 from redis.asyncio import Redis
 from sqlalchemy import select
 
-from lgsco.ingest import jobs
-from lgsco.ingest.crawl import Crawler
-from lgsco.ingest.worker import site_client
-from lgsco.shared import queue as jobqueue
-from lgsco.shared import runs
-from lgsco.shared.domain import RunKind, RunStatus
-from lgsco.shared.models import CrawlWindow, Decision, DecisionVersion, IngestRun, RawPage
+from lgsco_ingest import jobs
+from lgsco_ingest.crawl import Crawler
+from lgsco_ingest.worker import site_client
+from lgsco_shared import queue as jobqueue
+from lgsco_shared import runs
+from lgsco_shared.domain import RunKind, RunStatus
+from lgsco_shared.models import CrawlWindow, Decision, DecisionVersion, IngestRun, RawPage
 from tests.conftest import settings_for
 from tests.fakesite.made_up import invented_decision
 from tests.fakesite.server import FakeSite, Faults

@@ -12,12 +12,12 @@ import pytest
 from httpx import ASGITransport, AsyncClient, Response
 from sqlalchemy import select
 
-from lgsco.api import keys
-from lgsco.api.main import create_app
-from lgsco.ingest.fetch import SiteClient
-from lgsco.ingest.pipeline import Ingestor
-from lgsco.shared.domain import FetchResult, RemedyStatus
-from lgsco.shared.models import Decision, Remedy, RemedyEvent
+from lgsco_api import keys
+from lgsco_api.main import create_app
+from lgsco_ingest.fetch import SiteClient
+from lgsco_ingest.pipeline import Ingestor
+from lgsco_shared.domain import FetchResult, RemedyStatus
+from lgsco_shared.models import Decision, Remedy, RemedyEvent
 from tests.fakesite.corpus import CorpusEntry
 from tests.fakesite.corpus_site import fake_decision
 from tests.fakesite.server import FakeSite

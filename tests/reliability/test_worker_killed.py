@@ -16,11 +16,11 @@ from pathlib import Path
 from redis.asyncio import Redis
 from sqlalchemy import select
 
-from lgsco.ingest import site
-from lgsco.shared import queue as jobqueue
-from lgsco.shared import runs
-from lgsco.shared.domain import RunStatus
-from lgsco.shared.models import Decision, DecisionVersion, IngestRun, RawPage
+from lgsco_ingest import site
+from lgsco_shared import queue as jobqueue
+from lgsco_shared import runs
+from lgsco_shared.domain import RunStatus
+from lgsco_shared.models import Decision, DecisionVersion, IngestRun, RawPage
 from tests.fakesite.corpus import CorpusEntry
 from tests.fakesite.server import FakeSite, Faults
 from tests.reliability import synthetic

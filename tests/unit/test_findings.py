@@ -12,11 +12,11 @@ from bench.remedy_scoring import (
     read_kent_summaries,
     shared_dir,
 )
-from lgsco.ingest import findings
-from lgsco.ingest.findings import classify_finding, fine_outcome
-from lgsco.ingest.sources.base import Section
-from lgsco.shared.domain import Finding as F
-from lgsco.shared.domain import Outcome as O
+from lgsco_ingest import findings
+from lgsco_ingest.findings import classify_finding, fine_outcome
+from lgsco_ingest.sources.base import Section
+from lgsco_shared.domain import Finding as F
+from lgsco_shared.domain import Outcome as O
 
 
 class TestClassifyFinding:

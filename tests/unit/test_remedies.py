@@ -17,9 +17,9 @@ from bench.remedy_scoring import (
     load_kent,
     score,
 )
-from lgsco.ingest.remedies import RemedyItem, extract_remedies
-from lgsco.ingest.sources.base import Section
-from lgsco.shared.domain import RemedyType as T
+from lgsco_ingest.remedies import RemedyItem, extract_remedies
+from lgsco_ingest.sources.base import Section
+from lgsco_shared.domain import RemedyType as T
 
 PRECISION_FLOOR = 0.95
 RECALL_FLOOR = 0.90

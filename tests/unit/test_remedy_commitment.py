@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 
-from lgsco.ingest.remedies import RemedyItem, extract_remedies
-from lgsco.ingest.sources.base import Section
-from lgsco.shared.domain import RemedyCommitment as C
-from lgsco.shared.domain import RemedyType as T
+from lgsco_ingest.remedies import RemedyItem, extract_remedies
+from lgsco_ingest.sources.base import Section
+from lgsco_shared.domain import RemedyCommitment as C
+from lgsco_shared.domain import RemedyType as T
 
 
 def summary(text: str) -> list[RemedyItem]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lgsco.shared.settings import Settings, SettingsError, load_settings
+from lgsco_shared.settings import Settings, SettingsError, load_settings
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

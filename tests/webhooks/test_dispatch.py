@@ -17,10 +17,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from lgsco.ingest import deliveries
-from lgsco.shared import webhooks
-from lgsco.shared.domain import Outcome, PublicationStatus, RemedyStatus, RemedyType
-from lgsco.shared.models import Decision, Delivery, Event, Remedy, Subscription
+from lgsco_ingest import deliveries
+from lgsco_shared import webhooks
+from lgsco_shared.domain import Outcome, PublicationStatus, RemedyStatus, RemedyType
+from lgsco_shared.models import Decision, Delivery, Event, Remedy, Subscription
 from tests.api.factories import make_decision
 from tests.webhooks.test_webhooks import config, subscribe
 

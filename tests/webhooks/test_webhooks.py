@@ -15,15 +15,15 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco.api import keys
-from lgsco.api.main import create_app
-from lgsco.ingest import deliveries
-from lgsco.ingest.fetch import SiteClient
-from lgsco.ingest.pipeline import Ingestor
-from lgsco.ingest.worker import webhook_config
-from lgsco.shared import webhooks
-from lgsco.shared.domain import RemedyStatus
-from lgsco.shared.models import Delivery, DeliveryAttempt, Remedy, Subscription
+from lgsco_api import keys
+from lgsco_api.main import create_app
+from lgsco_ingest import deliveries
+from lgsco_ingest.fetch import SiteClient
+from lgsco_ingest.pipeline import Ingestor
+from lgsco_ingest.worker import webhook_config
+from lgsco_shared import webhooks
+from lgsco_shared.domain import RemedyStatus
+from lgsco_shared.models import Delivery, DeliveryAttempt, Remedy, Subscription
 from tests.conftest import settings_for
 from tests.fakesite.corpus import CorpusEntry
 from tests.fakesite.corpus_site import fake_decision
@@ -372,7 +372,7 @@ class TestRemedyReminders:
 
 
 async def _ping(sessionmaker: Maker, subscription_id: int) -> None:
-    from lgsco.shared import events
+    from lgsco_shared import events
 
     async with sessionmaker.begin() as session:
         await events.ping(session, subscription_id)

@@ -1,0 +1,24 @@
+"""The console's router and its installation into the app."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from lgsco_api.console import decisions, figures, home, jobs, pages, problems, runs
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+router.add_api_route("", home.overview, methods=["GET"], response_class=HTMLResponse)
+for _module in (runs, jobs, decisions, figures):
+    router.include_router(_module.router)
+
+
+def install(app: FastAPI) -> None:
+    """Serve the console's CSS and script from the package (nothing from a CDN), and show
+    errors met on its pages as its own pages (problems.py)."""
+    app.mount(pages.STATIC_URL, StaticFiles(directory=pages.STATIC), name="console-static")
+    app.add_middleware(problems.ConsoleProblems)
+
+
+__all__ = ["install", "router"]

@@ -1,0 +1,213 @@
+"""/console/runs: recent ingest runs, the schedule and queue; one run's progress and failures;
+a failure's reason and the raw page that was quarantined."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from lgsco_api.console import pages
+from lgsco_api.console import queries as console_queries
+from lgsco_api.console.forms import first, read_query
+from lgsco_api.console.security import ViewerDep
+from lgsco_api.deps import SessionDep, SettingsDep
+from lgsco_api.queries import jobs as queries
+from lgsco_api.routes.status import queue_depth
+from lgsco_api.schemas.jobs import FailureRead, LastRun, RunDetail, RunRead, run_read
+from lgsco_shared.domain import RunKind, RunStatus
+from lgsco_shared.runs import ACTIVE
+from lgsco_shared.schedule import SCHEDULE
+
+router = APIRouter()
+PAGE_SIZE = 25
+MAX_ID = 2**31 - 1
+RAW_SHOWN = 200_000  # characters of a quarantined page shown inline; the download has it all
+
+
+def parse_id(value: str) -> int | None:
+    return int(value) if value.isdigit() and 0 < int(value) <= MAX_ID else None
+
+
+def describe(params: dict[str, Any]) -> str:
+    """What a run was asked to do, in words: its params as the API echoes them."""
+    if "reference" in params:
+        return f"Decision {params['reference']}"
+    if "from" in params and "to" in params:
+        window = f"{_day(params['from'])} to {_day(params['to'])}"
+        window += f" ({params['organisation']})" if params.get("organisation") else ""
+        return window + (", re-reading months already crawled" if params.get("refresh") else "")
+    if "scheduled" in params:
+        return f"Scheduled: {params['scheduled']}"
+    return ", ".join(f"{k}={v}" for k, v in params.items() if k != "kind") or "—"
+
+
+def _day(value: Any) -> str:
+    try:
+        return pages.day(date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
+def _enum(cls: Any, value: str | None) -> Any:
+    return cls(value) if value in {m.value for m in cls} else None
+
+
+@router.get("/runs", response_class=HTMLResponse)
+async def list_runs(
+    request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep
+) -> HTMLResponse:
+    if (refusal := pages.refuse_read(request, viewer)) is not None:
+        return refusal
+    query = read_query(request)
+    kind = _enum(RunKind, first(query, "kind"))
+    status = _enum(RunStatus, first(query, "status"))
+    before = parse_id(first(query, "before") or "")
+    found, next_id = await queries.list_runs(
+        session, kind=kind, status=status, before_id=before, limit=PAGE_SIZE
+    )
+    counts = await queries.failure_counts(session, [r.id for r in found])
+    runs = [RunRead(**run_read(r, counts.get(r.id, 0))) for r in found]
+    latest = await queries.latest_scheduled(session, [job.name for job in SCHEDULE])
+    now = datetime.now(UTC)
+    schedule = [
+        {
+            "job": job,
+            "next_run_at": job.next_run(now) if settings.schedule_enabled else None,
+            "last_run": LastRun.model_validate(latest[job.name], from_attributes=True)
+            if job.name in latest
+            else None,
+        }
+        for job in SCHEDULE
+    ]
+    context = {
+        "section": "runs",
+        "runs": runs,
+        "describe": describe,
+        "kind": kind,
+        "status": status,
+        "kinds": list(RunKind),
+        "statuses": list(RunStatus),
+        "next_id": next_id,
+        "paged": before is not None,
+        "schedule": schedule,
+        "schedule_enabled": settings.schedule_enabled,
+        "queue_depth": await queue_depth(request),
+        "active": sum(1 for r in runs if r.status in ACTIVE),
+    }
+    return pages.render(request, "runs.html", context)
+
+
+async def _run_context(session: SessionDep, run_id: int) -> dict[str, Any] | None:
+    """A run as GET /v1/jobs/{id} returns it, with the crawl windows it has checkpointed."""
+    run = await queries.get_run(session, run_id)
+    if run is None:
+        return None
+    failures = await queries.failures_of(session, run_id)
+    counts = await queries.failure_counts(session, [run_id])
+    detail = RunDetail(
+        **run_read(run, counts.get(run_id, 0)),
+        failures=[FailureRead.model_validate(f, from_attributes=True) for f in failures],
+    )
+    raw_pages = {f.id: f.raw_page_id for f in failures}
+    windows = await console_queries.windows_of(session, run_id)
+    return {
+        "run": detail,
+        "active": detail.status in ACTIVE,
+        "describe": describe,
+        "raw_pages": raw_pages,
+        "windows": windows,
+    }
+
+
+@router.get("/runs/{run_id}", response_class=HTMLResponse)
+async def show_run(
+    request: Request, run_id: str, session: SessionDep, viewer: ViewerDep
+) -> HTMLResponse:
+    if (refusal := pages.refuse_read(request, viewer)) is not None:
+        return refusal
+    context = await _run_of(session, run_id)
+    if context is None:
+        return pages.not_found(request, f"run {run_id}", "See the list of recent runs.")
+    context |= {"section": "runs", "submitted": _submitted(request)}
+    if context["active"]:
+        context["page_refresh"] = 5  # without JavaScript, the page reloads itself
+    return pages.render(request, "run.html", context)
+
+
+@router.get("/runs/{run_id}/progress", response_class=HTMLResponse)
+async def run_progress(
+    request: Request, run_id: str, session: SessionDep, viewer: ViewerDep
+) -> HTMLResponse:
+    """The progress part of a run's page, fetched every few seconds by progress.js."""
+    if (refusal := pages.refuse_read(request, viewer)) is not None:
+        return refusal
+    context = await _run_of(session, run_id)
+    if context is None:
+        return pages.not_found(request, f"run {run_id}")
+    context["submitted"] = _submitted(request)
+    return pages.fragment(request, "_progress.html", context)
+
+
+def _submitted(request: Request) -> str | None:
+    """`new` or `existing` after the job form redirected here: the notice above the progress."""
+    given = first(read_query(request), "submitted")
+    return given if given in ("new", "existing") else None
+
+
+async def _run_of(session: SessionDep, run_id: str) -> dict[str, Any] | None:
+    """The page context of the run a path names; None for no such run (or no number)."""
+    number = parse_id(run_id)
+    return await _run_context(session, number) if number else None
+
+
+@router.get("/failures/{failure_id}", response_class=HTMLResponse)
+async def show_failure(
+    request: Request, failure_id: str, session: SessionDep, viewer: ViewerDep
+) -> HTMLResponse:
+    if (refusal := pages.refuse_read(request, viewer)) is not None:
+        return refusal
+    number = parse_id(failure_id)
+    failure = await console_queries.get_failure(session, number) if number else None
+    if failure is None:
+        return pages.not_found(request, f"failure {failure_id}")
+    raw = None
+    if failure.raw_page_id is not None:
+        raw = await console_queries.get_raw_page(session, failure.raw_page_id)
+    body = raw.body() if raw is not None else None
+    context = {
+        "section": "runs",
+        "failure": failure,
+        "raw": raw,
+        "body": body[:RAW_SHOWN] if body is not None else None,
+        "cut": body is not None and len(body) > RAW_SHOWN,
+    }
+    return pages.render(request, "failure.html", context)
+
+
+@router.get("/failures/{failure_id}/raw", response_model=None)
+async def download_raw_page(
+    request: Request, failure_id: str, session: SessionDep, viewer: ViewerDep
+) -> Response:
+    """The quarantined page exactly as fetched, as plain text: never rendered as HTML here."""
+    if (refusal := pages.refuse_read(request, viewer)) is not None:
+        return refusal
+    number = parse_id(failure_id)
+    failure = await console_queries.get_failure(session, number) if number else None
+    raw = None
+    if failure is not None and failure.raw_page_id is not None:
+        raw = await console_queries.get_raw_page(session, failure.raw_page_id)
+    if raw is None:
+        return pages.not_found(request, f"raw page for failure {failure_id}")
+    return Response(
+        raw.body(),
+        media_type="text/plain; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="failure-{number}.html.txt"',
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        },
+    )

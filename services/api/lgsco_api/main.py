@@ -1,0 +1,138 @@
+"""The API application: `create_app(settings, database_url=..., redis_url=...)`.
+
+Run with `uvicorn --factory` through the CLI, which resolves the URLs (embedded servers when
+unset) and passes them in; nothing here reads the environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from lgsco_api import docs, errors, openapi
+from lgsco_api.console import app as console
+from lgsco_api.metrics import ApiMetrics
+from lgsco_api.middleware import ApiMiddleware
+from lgsco_api.params import known_parameters
+from lgsco_api.queuestate import QueueState
+from lgsco_api.ratelimit import RateLimiter, RateLimitMiddleware
+from lgsco_api.routes import (
+    decisions,
+    health,
+    jobs,
+    organisations,
+    remedies,
+    reports,
+    statistics,
+    status,
+    subscriptions,
+)
+from lgsco_api.security import RequestLimitMiddleware, SecurityHeadersMiddleware
+from lgsco_shared.db import make_engine, make_sessionmaker
+from lgsco_shared.settings import Settings
+
+DESCRIPTION = """
+A complete, current, queryable copy of the decisions of England's Local Government and Social
+Care Ombudsman (LGSCO), with the statistics and remedy tracking councils compile by hand.
+
+Decision text is the LGSCO's, re-used with attribution: every record carries the attribution
+and the URL of the LGSCO's page. Errors are `application/problem+json` (RFC 9457).
+"""
+
+TAGS = [
+    {"name": "decisions", "description": "Search, filter, page through and sync decisions."},
+    {"name": "organisations", "description": "Bodies decided about, and the category tree."},
+    {"name": "statistics", "description": "Outcome counts, uphold rates and comparisons."},
+    {"name": "reports", "description": "The LGSCO tables of a council's annual complaints report."},
+    {"name": "remedies", "description": "Tracking what bodies agreed to do, and when."},
+    {"name": "jobs", "description": "Ingest runs and the worker's schedule (operations)."},
+    {"name": "subscriptions", "description": "Webhooks pushing decisions and remedy deadlines."},
+    {"name": "operations", "description": "Health, readiness, freshness and metrics."},
+]
+
+
+def create_app(settings: Settings, *, database_url: str, redis_url: str) -> FastAPI:
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(database_url)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        # Reads run each statement in autocommit: under READ COMMITTED a transaction gives a
+        # GET no stronger view, and skipping BEGIN and ROLLBACK saves two round trips a request.
+        app.state.read_sessionmaker = make_sessionmaker(
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
+        await app.state.queue.connect()
+        try:
+            yield
+        finally:
+            await app.state.queue.close()
+            await app.state.rate_limiter.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Ombudsman Decisions Service",
+        version="0.1.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.metrics = ApiMetrics()
+    app.state.queue = QueueState(redis_url)
+    app.state.rate_limiter = RateLimiter(
+        redis_url,
+        per_address=settings.rate_limit_per_minute,
+        per_key=settings.rate_limit_per_key_per_minute,
+        metrics=app.state.metrics,
+    )
+
+    errors.install(app)
+    docs.install(app)
+    openapi.install(app, keys_required=settings.require_api_key)
+    checked = [Depends(known_parameters)]
+    app.include_router(health.router, dependencies=checked)
+    for module in (
+        decisions,
+        organisations,
+        statistics,
+        reports,
+        remedies,
+        jobs,
+        subscriptions,
+        status,
+    ):
+        app.include_router(module.router, prefix="/v1", dependencies=checked)
+    app.include_router(console.router)
+    console.install(app)
+
+    # Outermost last: request id, log and metrics see every answer, including the refusals of
+    # the layers inside; request limits come before anything reads the query string; CORS
+    # headers go on 429s too, so a browser client can read Retry-After.
+    app.add_middleware(RateLimitMiddleware, limiter=app.state.rate_limiter)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "PATCH", "POST"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
+            expose_headers=[
+                "ETag",
+                "Location",
+                "X-Request-ID",
+                "Retry-After",
+                "RateLimit-Limit",
+                "RateLimit-Remaining",
+                "RateLimit-Reset",
+            ],
+        )
+    app.add_middleware(RequestLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(ApiMiddleware, metrics=app.state.metrics)
+    return app

@@ -1,0 +1,72 @@
+"""Subscriptions and their deliveries (reads and writes; flush, never commit)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lgsco_shared.models import Delivery, DeliveryAttempt, Event, Subscription
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    owner: str,
+    callback_url: str,
+    events: Sequence[str],
+    filters: dict[str, Any],
+    due_soon_days: int,
+    secret: str,
+) -> Subscription:
+    subscription = Subscription(
+        owner=owner,
+        callback_url=callback_url,
+        events=list(events),
+        filters=filters,
+        due_soon_days=due_soon_days,
+        secret=secret,
+        status="active",
+    )
+    session.add(subscription)
+    await session.flush()
+    await session.refresh(subscription)
+    return subscription
+
+
+async def visible(session: AsyncSession, owner: str | None) -> list[Subscription]:
+    """Subscriptions of `owner` (None: everyone's, for admin keys), newest first."""
+    query = select(Subscription).where(Subscription.status != "deleted")
+    if owner is not None:
+        query = query.where(Subscription.owner == owner)
+    return list(await session.scalars(query.order_by(Subscription.id.desc()).limit(500)))
+
+
+async def get(session: AsyncSession, subscription_id: int) -> Subscription | None:
+    subscription = await session.get(Subscription, subscription_id)
+    return None if subscription is None or subscription.status == "deleted" else subscription
+
+
+async def deliveries(
+    session: AsyncSession, subscription_id: int, limit: int
+) -> list[tuple[Delivery, Event, list[DeliveryAttempt]]]:
+    rows = (
+        await session.execute(
+            select(Delivery, Event)
+            .join(Event, Event.id == Delivery.event_id)
+            .where(Delivery.subscription_id == subscription_id)
+            .order_by(Delivery.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    ids = [d.id for d, _ in rows]
+    attempts: dict[int, list[DeliveryAttempt]] = {i: [] for i in ids}
+    for attempt in await session.scalars(
+        select(DeliveryAttempt)
+        .where(DeliveryAttempt.delivery_id.in_(ids))
+        .order_by(DeliveryAttempt.id)
+    ):
+        attempts[attempt.delivery_id].append(attempt)
+    return [(d, e, attempts[d.id]) for d, e in rows]

@@ -1,0 +1,194 @@
+"""The `lgsco` command: run the whole system, or its parts, and operate it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from lgsco_api.keys import SCOPES
+from lgsco_shared import runtime
+from lgsco_shared.embedded import ServiceUrls
+from lgsco_shared.settings import Settings
+
+app = typer.Typer(
+    help="Ombudsman Decisions Service: LGSCO decisions, statistics and remedy tracking.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+def _attached(
+    settings: Settings, schema: runtime.Schema = runtime.Schema.AUTO
+) -> contextlib.AbstractContextManager[ServiceUrls]:
+    return runtime.attached(settings, schema)
+
+
+def _settings() -> Settings:
+    return runtime.load()
+
+
+@app.command()
+def up() -> None:
+    """Run everything on this machine: migrate, API, worker and schedule. Ctrl-C stops it all."""
+    from lgsco_cli.runner import run_all
+
+    settings = _settings()
+    with _attached(settings, runtime.Schema.UPGRADE) as urls:
+        asyncio.run(run_all(settings, urls, announce=typer.echo))
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations (alembic upgrade head)."""
+    from lgsco_shared.migrate import main
+
+    main([])
+
+
+@app.command()
+def api() -> None:
+    """Run the API service only (production: one or more replicas)."""
+    from lgsco_api.serve import serve_api
+
+    settings = _settings()
+    with _attached(settings) as urls:
+        asyncio.run(serve_api(settings, urls))
+
+
+@app.command()
+def worker(
+    check: Annotated[
+        bool, typer.Option(help="Exit 0 if a worker reported healthy recently.")
+    ] = False,
+) -> None:
+    """Run the ingest worker and its schedule only (production: one or more replicas)."""
+    from lgsco_ingest.serve import check_worker, serve_worker
+
+    settings = _settings()
+    with _attached(settings, runtime.Schema.NONE if check else runtime.Schema.AUTO) as urls:
+        if check:
+            raise typer.Exit(asyncio.run(check_worker(urls)))
+        asyncio.run(serve_worker(settings, urls))
+
+
+@app.command()
+def ingest(
+    references: Annotated[list[str], typer.Argument(help="e.g. '22 003 374' 22-003-374")],
+) -> None:
+    """Fetch, parse and store decisions now; one line per reference. Exit 1 if any failed."""
+    from lgsco_cli.commands import ingest_references
+    from lgsco_shared.references import InvalidReference, normalise
+
+    try:
+        canonical = [normalise(r) for r in references]
+    except InvalidReference as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    settings = _settings()
+    with _attached(settings) as urls:
+        ok = asyncio.run(ingest_references(settings, urls, canonical, echo=typer.echo))
+    raise typer.Exit(0 if ok else 1)
+
+
+@app.command()
+def crawl(
+    from_: Annotated[str, typer.Option("--from", help="First decision date, YYYY-MM-DD.")],
+    to: Annotated[str, typer.Option("--to", help="Last decision date, YYYY-MM-DD.")],
+    organisation: Annotated[str | None, typer.Option(help="Only this organisation.")] = None,
+    refresh: Annotated[
+        bool,
+        typer.Option(
+            "--refresh",
+            help="Re-read months already crawled (conditional requests), for decisions "
+            "published since.",
+        ),
+    ] = False,
+) -> None:
+    """Crawl the site's search by month windows (resumable) and store every decision.
+
+    Months a crawl completed are skipped unless --refresh; the current month is always read."""
+    from lgsco_cli.commands import crawl_window
+
+    try:
+        start, end = date.fromisoformat(from_), date.fromisoformat(to)
+    except ValueError:
+        typer.echo("error: --from and --to must be dates like 2024-01-31", err=True)
+        raise typer.Exit(2) from None
+    if end < start:
+        typer.echo("error: --to is before --from", err=True)
+        raise typer.Exit(2)
+    from lgsco_ingest.crawl import FutureWindow, check_dates, today_utc
+
+    try:
+        check_dates(start, end, today_utc())
+    except FutureWindow as exc:
+        typer.echo(f"error: --from {exc}", err=True)
+        raise typer.Exit(2) from None
+    settings = _settings()
+    with _attached(settings) as urls:
+        ok = asyncio.run(
+            crawl_window(settings, urls, start, end, organisation, refresh=refresh, echo=typer.echo)
+        )
+    raise typer.Exit(0 if ok else 1)
+
+
+@app.command()
+def reparse() -> None:
+    """Re-parse every stored raw page with the current parser (no network) and report changes."""
+    from lgsco_cli.commands import reparse_stored
+
+    settings = _settings()
+    with _attached(settings) as urls:
+        asyncio.run(reparse_stored(urls, echo=typer.echo))
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="Who the key is for (shown in audit trails).")],
+    scopes: Annotated[
+        str, typer.Option(help=f"Comma-separated, of: {', '.join(SCOPES)}.")
+    ] = "read",
+) -> None:
+    """Create an API key; the secret is printed once and stored only as a hash."""
+    from lgsco_cli.commands import create_key
+
+    settings = _settings()
+    with _attached(settings) as urls:
+        code = asyncio.run(
+            create_key(
+                urls, name, [s.strip() for s in scopes.split(",") if s.strip()], echo=typer.echo
+            )
+        )
+    raise typer.Exit(code)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List API keys: name, prefix, scopes, when created, last used and revoked (no secrets)."""
+    from lgsco_cli.commands import list_keys
+
+    settings = _settings()
+    with _attached(settings) as urls:
+        asyncio.run(list_keys(urls, echo=typer.echo))
+
+
+@keys_app.command("revoke")
+def keys_revoke(name: Annotated[str, typer.Option(help="Name of the key to revoke.")]) -> None:
+    """Revoke an API key by name."""
+    from lgsco_cli.commands import revoke_key
+
+    settings = _settings()
+    with _attached(settings) as urls:
+        code = asyncio.run(revoke_key(urls, name, echo=typer.echo))
+    raise typer.Exit(code)
+
+
+def main() -> None:  # pragma: no cover - console entry
+    sys.exit(app())

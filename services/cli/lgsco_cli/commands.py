@@ -1,0 +1,252 @@
+"""What the operational commands do, as coroutines (the CLI only parses arguments and prints)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from redis.asyncio import Redis
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from lgsco_ingest import store
+from lgsco_ingest.crawl import (
+    Crawler,
+    CrawlError,
+    CrawlReport,
+    FutureWindow,
+    check_dates,
+    month_windows,
+    today_utc,
+)
+from lgsco_ingest.fetch import FetchError, SiteClient
+from lgsco_ingest.pipeline import Ingestor, IngestOutcome
+from lgsco_ingest.reparse import reparse_all
+from lgsco_ingest.worker import site_client
+from lgsco_shared.db import make_engine, make_sessionmaker
+from lgsco_shared.domain import FetchResult, RunKind, RunStatus
+from lgsco_shared.embedded import ServiceUrls
+from lgsco_shared.models import IngestRun
+from lgsco_shared.settings import Settings
+
+Echo = Callable[[str], Any]
+
+
+@contextlib.asynccontextmanager
+async def _ingest_context(
+    settings: Settings, urls: ServiceUrls
+) -> AsyncIterator[tuple[async_sessionmaker[AsyncSession], SiteClient]]:
+    engine = make_engine(urls.database_url, pool=True)
+    redis = Redis.from_url(urls.redis_url)
+    client = site_client(settings, redis)
+    try:
+        yield make_sessionmaker(engine), client
+    finally:
+        await client.aclose()
+        await redis.aclose()
+        await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def _recorded_run(
+    sessionmaker: async_sessionmaker[AsyncSession], kind: RunKind, params: dict[str, Any]
+) -> AsyncIterator[int]:
+    """A run row for work started from the command line, so operations see it like any other."""
+    now = datetime.now(UTC)
+    async with sessionmaker.begin() as session:
+        run = IngestRun(
+            kind=kind,
+            job_key=f"cli:{kind.value}:{now.isoformat()}",
+            params=params,
+            status=RunStatus.RUNNING,
+            counts={},
+            started_at=now,
+            attempts=1,
+        )
+        session.add(run)
+        await session.flush()
+        run_id = run.id
+    status, error = RunStatus.SUCCEEDED, None
+    try:
+        yield run_id
+    except Exception as exc:
+        status, error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        async with sessionmaker.begin() as session:
+            await session.execute(
+                update(IngestRun)
+                .where(IngestRun.id == run_id)
+                .values(status=status, error=error, finished_at=datetime.now(UTC))
+            )
+
+
+async def ingest_references(
+    settings: Settings, urls: ServiceUrls, references: list[str], *, echo: Echo
+) -> bool:
+    async with _ingest_context(settings, urls) as (sessionmaker, client):
+        ingestor = Ingestor(sessionmaker, client)
+        ok = True
+        async with _recorded_run(
+            sessionmaker, RunKind.INGEST_REFERENCE, {"references": references}
+        ) as run_id:
+            for reference in references:
+                outcome = await ingestor.ingest(reference, run_id=run_id)
+                echo(outcome.line())
+                ok &= outcome.result not in (FetchResult.FAILED, FetchResult.NOT_FOUND)
+        return ok
+
+
+async def crawl_window(
+    settings: Settings,
+    urls: ServiceUrls,
+    start: date,
+    end: date,
+    organisation: str | None,
+    *,
+    refresh: bool = False,
+    echo: Echo,
+) -> bool:
+    """Crawl [start, end] month by month, showing which month and how many of the windows are
+    done; False if it stopped or a decision failed. An end after today is crawled up to today
+    (said so); a start after today is refused before anything runs. Each month is one
+    `Crawler.crawl` of its own window, which is what a crawl of the whole range does in turn; the
+    run (one row) spans them all."""
+    try:
+        clamped = check_dates(start, end, today_utc())
+    except FutureWindow as exc:
+        echo(f"error: --from {exc}")
+        return False
+    if clamped != end:
+        echo(f"--to {end} is after today: crawling up to {clamped}")
+    windows = list(month_windows(start, clamped))
+    async with _ingest_context(settings, urls) as (sessionmaker, client):
+        crawler = Crawler(sessionmaker, client, concurrency=settings.crawl_concurrency)
+        params = {
+            "from": start.isoformat(),
+            "to": clamped.isoformat(),
+            "organisation": organisation,
+            "refresh": refresh,
+        }
+        columns = (
+            TextColumn("{task.description:<22}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        report = CrawlReport()
+        with Progress(*columns, transient=False) as bar:
+            months = bar.add_task("windows", total=len(windows))
+            decisions = bar.add_task("decisions", total=None)
+
+            def advance(outcome: IngestOutcome) -> None:
+                bar.advance(decisions)
+                if outcome.result == FetchResult.FAILED:
+                    bar.console.print(outcome.line())
+
+            try:
+                async with _recorded_run(sessionmaker, RunKind.CRAWL, params) as run_id:
+                    for n, (first, last) in enumerate(windows, start=1):
+                        bar.update(months, description=f"month {first:%Y-%m} ({n}/{len(windows)})")
+                        done = await crawler.crawl(
+                            first,
+                            last,
+                            organisation=organisation,
+                            run_id=run_id,
+                            refresh=refresh,
+                            progress=advance,
+                        )
+                        report.counts.update(done.counts)
+                        report.windows_done += done.windows_done
+                        report.windows_skipped += done.windows_skipped
+                        report.windows_by_other_runs += done.windows_by_other_runs
+                        bar.advance(months)
+                    bar.update(months, description="windows")
+                    async with sessionmaker.begin() as session:
+                        await store.add_counts(
+                            await session.connection(), run_id, report.window_counts()
+                        )
+            except (CrawlError, FetchError) as exc:
+                echo(f"crawl stopped: {exc} (run it again to resume where it stopped)")
+                return False
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items())) or "no decisions"
+        months_asked = f"{len(windows)} month{'s' if len(windows) != 1 else ''}"
+        echo(f"{months_asked}: {report.summary('--refresh')}; {counts}")
+        return report.counts.get(FetchResult.FAILED.value, 0) == 0
+
+
+async def reparse_stored(urls: ServiceUrls, *, echo: Echo) -> None:
+    engine = make_engine(urls.database_url, pool=False)
+    try:
+        counts = await reparse_all(
+            make_sessionmaker(engine), report=lambda ref, what: echo(f"{ref}  {what}")
+        )
+    finally:
+        await engine.dispose()
+    echo(", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing stored")
+
+
+async def create_key(urls: ServiceUrls, name: str, scopes: list[str], *, echo: Echo) -> int:
+    from lgsco_api import keys
+
+    engine = make_engine(urls.database_url, pool=False)
+    try:
+        async with make_sessionmaker(engine).begin() as session:
+            _, secret = await keys.create_key(session, name, scopes)
+    except ValueError as exc:
+        echo(f"error: {exc}")
+        return 2
+    finally:
+        await engine.dispose()
+    echo(f"key {name!r} with scopes {', '.join(scopes)}; it is shown only this once:\n{secret}")
+    return 0
+
+
+async def revoke_key(urls: ServiceUrls, name: str, *, echo: Echo) -> int:
+    from lgsco_api import keys
+
+    engine = make_engine(urls.database_url, pool=False)
+    try:
+        async with make_sessionmaker(engine).begin() as session:
+            revoked = await keys.revoke_key(session, name)
+    finally:
+        await engine.dispose()
+    echo(f"key {name!r} revoked" if revoked else f"error: no active key named {name!r}")
+    return 0 if revoked else 1
+
+
+async def list_keys(urls: ServiceUrls, *, echo: Echo) -> None:
+    """One line a key, revoked ones last; the secret is never stored, so never shown."""
+    from lgsco_api import keys
+
+    engine = make_engine(urls.database_url, pool=False)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            found = await keys.list_keys(session)
+    finally:
+        await engine.dispose()
+    if not found:
+        echo("no API keys; create one with `lgsco keys create --name NAME --scopes read`")
+        return
+    rows = [("NAME", "PREFIX", "SCOPES", "CREATED", "LAST USED", "REVOKED")]
+    for key in sorted(found, key=lambda k: (k.revoked_at is not None, k.name)):
+        rows.append(
+            (
+                key.name,
+                key.prefix,
+                ",".join(key.scopes),
+                _when(key.created_at),
+                _when(key.last_used_at) or "never",
+                _when(key.revoked_at) or "-",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+def _when(at: datetime | None) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if at else ""
