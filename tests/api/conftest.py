@@ -14,8 +14,8 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lgsco_api import keys
-from lgsco_api.deps import get_session
+from lgsco_api.keys import service as keys
+from lgsco_api.kit.deps import get_session
 from lgsco_api.main import create_app
 from lgsco_shared.db import make_engine
 from lgsco_shared.settings import Settings

@@ -22,8 +22,8 @@ from redis.asyncio import Redis
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lgsco_api import keys
-from lgsco_api.auth import get_principal
+from lgsco_api.keys import service as keys
+from lgsco_api.kit.auth import get_principal
 from lgsco_api.main import create_app
 from lgsco_shared.models import ApiKey
 from lgsco_shared.queue import QUEUE_NAME

@@ -13,7 +13,7 @@ import pytest_asyncio
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import text
 
-from lgsco_api.deps import SessionDep
+from lgsco_api.kit.deps import SessionDep
 from lgsco_shared.db import make_engine
 from tests.api.conftest import build_app
 

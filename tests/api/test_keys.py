@@ -8,7 +8,7 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lgsco_api import keys
+from lgsco_api.keys import service as keys
 
 
 class TestCreateKey:

@@ -15,8 +15,8 @@ from httpx import ASGITransport, AsyncClient
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lgsco_api import keys
-from lgsco_api.ratelimit import client_address
+from lgsco_api.keys import service as keys
+from lgsco_api.kit.ratelimit import client_address
 from tests.api.conftest import build_app
 
 PROBLEM = "application/problem+json"

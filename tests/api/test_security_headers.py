@@ -11,7 +11,7 @@ import pytest
 from httpx import AsyncClient, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lgsco_api.security import API_CSP
+from lgsco_api.kit.security import API_CSP
 from tests.api.conftest import _client, build_app
 from tests.api.factories import make_decision
 

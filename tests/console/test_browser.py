@@ -19,7 +19,7 @@ import httpx
 import pytest
 from redis import Redis
 
-from lgsco_api import keys
+from lgsco_api.keys import service as keys
 from lgsco_ingest.worker import build_worker
 from lgsco_shared.db import make_engine, make_sessionmaker
 from tests.conftest import settings_for, truncate_all

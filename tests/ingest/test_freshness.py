@@ -166,8 +166,8 @@ async def requested_crawl(maker: Maker, ctx: jobs.JobContext, body: dict[str, ob
 async def test_a_requested_crawl_that_read_nothing_says_so_and_is_not_the_last_success(
     fake_site: FakeSite, sessionmaker: Maker, ctx: jobs.JobContext
 ) -> None:
-    from lgsco_api.queries.status import last_success
-    from lgsco_api.schemas.jobs import run_read
+    from lgsco_api.jobs.schemas import run_read
+    from lgsco_api.status.queries import last_success
 
     add(fake_site, 1, [date(2025, 10, 6), date(2025, 11, 14)])
     window = {"from": "2025-10-01", "to": "2025-11-30"}

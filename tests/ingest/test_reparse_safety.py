@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from typer.testing import CliRunner
 
-from lgsco_api import keys
+from lgsco_api.keys import service as keys
 from lgsco_api.main import create_app
 from lgsco_cli.cli import app as cli
 from lgsco_ingest.fetch import SiteClient

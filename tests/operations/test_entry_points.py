@@ -15,7 +15,7 @@ import pytest
 from httpx import ASGITransport, AsyncClient
 from typer.testing import CliRunner
 
-from lgsco_api.keys import SCOPES
+from lgsco_api.keys.service import SCOPES
 from lgsco_api.main import create_app
 from lgsco_cli.cli import app as cli
 from tests.operations.test_embedded import LGSCO, _env, _free_port

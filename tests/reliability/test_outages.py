@@ -25,7 +25,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from lgsco_api import keys
+from lgsco_api.keys import service as keys
 from lgsco_api.main import create_app
 from lgsco_shared import queue as jobqueue
 from lgsco_shared.db import CONNECT_TIMEOUT, make_engine, make_sessionmaker

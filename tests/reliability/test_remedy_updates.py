@@ -12,7 +12,7 @@ import pytest
 from httpx import ASGITransport, AsyncClient, Response
 from sqlalchemy import select
 
-from lgsco_api import keys
+from lgsco_api.keys import service as keys
 from lgsco_api.main import create_app
 from lgsco_ingest.fetch import SiteClient
 from lgsco_ingest.pipeline import Ingestor

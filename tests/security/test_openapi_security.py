@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from lgsco_api.auth import bearer
+from lgsco_api.kit.auth import bearer
 from lgsco_api.main import create_app
 from tests.api.conftest import make_settings
 from tests.api.test_access import api_routes, required_scope

@@ -18,7 +18,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.python import asgi as schemathesis_asgi
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lgsco_api import keys
+from lgsco_api.keys import service as keys
 from lgsco_shared.db import make_engine
 from lgsco_shared.domain import Outcome, RemedyType
 from lgsco_shared.queue import QUEUE_NAME

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from lgsco_api import csvout
+from lgsco_api.kit import csvout
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco_api import keys
+from lgsco_api.keys import service as keys
 from lgsco_api.main import create_app
 from lgsco_ingest import deliveries
 from lgsco_ingest.fetch import SiteClient

@@ -12,25 +12,23 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from lgsco_api import docs, errors, openapi
 from lgsco_api.console import app as console
-from lgsco_api.metrics import ApiMetrics
-from lgsco_api.middleware import ApiMiddleware
-from lgsco_api.params import known_parameters
-from lgsco_api.queuestate import QueueState
-from lgsco_api.ratelimit import RateLimiter, RateLimitMiddleware
-from lgsco_api.routes import (
-    decisions,
-    health,
-    jobs,
-    organisations,
-    remedies,
-    reports,
-    statistics,
-    status,
-    subscriptions,
-)
-from lgsco_api.security import RequestLimitMiddleware, SecurityHeadersMiddleware
+from lgsco_api.decisions import routes as decisions
+from lgsco_api.health import routes as health
+from lgsco_api.jobs import routes as jobs
+from lgsco_api.kit import docs, errors, openapi
+from lgsco_api.kit.metrics import ApiMetrics
+from lgsco_api.kit.middleware import ApiMiddleware
+from lgsco_api.kit.params import known_parameters
+from lgsco_api.kit.queuestate import QueueState
+from lgsco_api.kit.ratelimit import RateLimiter, RateLimitMiddleware
+from lgsco_api.kit.security import RequestLimitMiddleware, SecurityHeadersMiddleware
+from lgsco_api.organisations import routes as organisations
+from lgsco_api.remedies import routes as remedies
+from lgsco_api.reports import routes as reports
+from lgsco_api.statistics import routes as statistics
+from lgsco_api.status import routes as status
+from lgsco_api.subscriptions import routes as subscriptions
 from lgsco_shared.db import make_engine, make_sessionmaker
 from lgsco_shared.settings import Settings
 

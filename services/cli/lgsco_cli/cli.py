@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from lgsco_api.keys import SCOPES
+from lgsco_api.keys.service import SCOPES
 from lgsco_shared import runtime
 from lgsco_shared.embedded import ServiceUrls
 from lgsco_shared.settings import Settings

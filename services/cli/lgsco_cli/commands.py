@@ -190,7 +190,7 @@ async def reparse_stored(urls: ServiceUrls, *, echo: Echo) -> None:
 
 
 async def create_key(urls: ServiceUrls, name: str, scopes: list[str], *, echo: Echo) -> int:
-    from lgsco_api import keys
+    from lgsco_api.keys import service as keys
 
     engine = make_engine(urls.database_url, pool=False)
     try:
@@ -206,7 +206,7 @@ async def create_key(urls: ServiceUrls, name: str, scopes: list[str], *, echo: E
 
 
 async def revoke_key(urls: ServiceUrls, name: str, *, echo: Echo) -> int:
-    from lgsco_api import keys
+    from lgsco_api.keys import service as keys
 
     engine = make_engine(urls.database_url, pool=False)
     try:
@@ -220,7 +220,7 @@ async def revoke_key(urls: ServiceUrls, name: str, *, echo: Echo) -> int:
 
 async def list_keys(urls: ServiceUrls, *, echo: Echo) -> None:
     """One line a key, revoked ones last; the secret is never stored, so never shown."""
-    from lgsco_api import keys
+    from lgsco_api.keys import service as keys
 
     engine = make_engine(urls.database_url, pool=False)
     try:

@@ -10,13 +10,15 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lgsco_api.console import charts
-from lgsco_api.queries import organisations, reports, statistics
-from lgsco_api.queries import remedies as remedy_queries
-from lgsco_api.schemas.common import financial_year_bounds
-from lgsco_api.schemas.decisions import DecisionFilters
-from lgsco_api.schemas.organisations import OutcomeCounts, counts_from_row
-from lgsco_api.schemas.remedies import ComplianceRow, RemedyFilters, compliance_row
-from lgsco_api.schemas.reports import (
+from lgsco_api.decisions.criteria import DecisionFilters
+from lgsco_api.kit.years import financial_year_bounds
+from lgsco_api.organisations import queries as organisations
+from lgsco_api.organisations.schemas import OutcomeCounts, counts_from_row
+from lgsco_api.remedies import queries as remedy_queries
+from lgsco_api.remedies.criteria import RemedyFilters
+from lgsco_api.remedies.schemas import ComplianceRow, compliance_row
+from lgsco_api.reports import queries as reports
+from lgsco_api.reports.schemas import (
     REMEDY_LABELS,
     OutcomeRow,
     RemedyRow,
@@ -24,7 +26,8 @@ from lgsco_api.schemas.reports import (
     decisions_as_filed,
     outcomes_as_filed,
 )
-from lgsco_api.schemas.statistics import GroupBy
+from lgsco_api.statistics import queries as statistics
+from lgsco_api.statistics.criteria import GroupBy
 from lgsco_shared.domain import OrganisationKind
 from lgsco_shared.models import Organisation
 

@@ -11,26 +11,26 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from lgsco_api import cursor
 from lgsco_api.console import pages
 from lgsco_api.console.forms import first, read_query
 from lgsco_api.console.security import ViewerDep
-from lgsco_api.deps import SessionDep, SettingsDep, decision_filters
-from lgsco_api.errors import Problem
-from lgsco_api.queries import decisions as queries
-from lgsco_api.queries import statistics
-from lgsco_api.schemas.common import ATTRIBUTION, financial_year_of, source_url
-from lgsco_api.schemas.decisions import (
-    DecisionFilters,
+from lgsco_api.decisions import queries
+from lgsco_api.decisions.criteria import DecisionFilters, DecisionSort
+from lgsco_api.decisions.schemas import (
     DecisionRead,
-    DecisionSort,
     OrganisationRef,
     RemedyBrief,
     Section,
     VersionRead,
     item_from_row,
 )
-from lgsco_api.schemas.organisations import OutcomeCounts, counts_from_row
+from lgsco_api.kit import pagination as cursor
+from lgsco_api.kit.deps import SessionDep, SettingsDep, decision_filters
+from lgsco_api.kit.errors import Problem
+from lgsco_api.kit.schemas import ATTRIBUTION, source_url
+from lgsco_api.kit.years import financial_year_of
+from lgsco_api.organisations.schemas import OutcomeCounts, counts_from_row
+from lgsco_api.statistics import queries as statistics
 from lgsco_shared import references
 from lgsco_shared.domain import Outcome, PublicationStatus
 

@@ -8,16 +8,17 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from lgsco_api import csvout
 from lgsco_api.console import pages
 from lgsco_api.console.annual import COUNT_COLUMNS, KIND_NAMES, OUTCOME_SERIES, annual_figures, draw
 from lgsco_api.console.forms import first, read_query
 from lgsco_api.console.security import ViewerDep
-from lgsco_api.deps import SessionDep, SettingsDep
-from lgsco_api.queries import organisations, statistics
-from lgsco_api.schemas.common import InvalidFinancialYear, financial_year_bounds
-from lgsco_api.schemas.decisions import DecisionFilters
-from lgsco_api.schemas.statistics import GroupBy
+from lgsco_api.decisions.criteria import DecisionFilters
+from lgsco_api.kit import csvout
+from lgsco_api.kit.deps import SessionDep, SettingsDep
+from lgsco_api.kit.years import InvalidFinancialYear, financial_year_bounds
+from lgsco_api.organisations import queries as organisations
+from lgsco_api.statistics import queries as statistics
+from lgsco_api.statistics.criteria import GroupBy
 from lgsco_shared.models import Organisation
 
 router = APIRouter()

@@ -7,8 +7,8 @@ from fastapi.responses import HTMLResponse
 
 from lgsco_api.console import pages
 from lgsco_api.console.security import ViewerDep
-from lgsco_api.deps import SessionDep
-from lgsco_api.routes.status import current_status
+from lgsco_api.kit.deps import SessionDep
+from lgsco_api.status.service import current_status
 
 
 async def overview(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:

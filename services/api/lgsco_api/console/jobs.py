@@ -10,11 +10,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import TypeAdapter, ValidationError
 from redis.exceptions import RedisError
 
-from lgsco_api import keys
 from lgsco_api.console import pages, security
 from lgsco_api.console.forms import BadForm, first, read_form
 from lgsco_api.console.security import ViewerDep
-from lgsco_api.deps import SessionDep
+from lgsco_api.keys import service as keys
+from lgsco_api.kit.deps import SessionDep
 from lgsco_shared import runs
 from lgsco_shared.jobs import CrawlRequest, IngestReferenceRequest, JobRequest
 

@@ -13,10 +13,10 @@ from lgsco_api.console import pages
 from lgsco_api.console import queries as console_queries
 from lgsco_api.console.forms import first, read_query
 from lgsco_api.console.security import ViewerDep
-from lgsco_api.deps import SessionDep, SettingsDep
-from lgsco_api.queries import jobs as queries
-from lgsco_api.routes.status import queue_depth
-from lgsco_api.schemas.jobs import FailureRead, LastRun, RunDetail, RunRead, run_read
+from lgsco_api.jobs import queries
+from lgsco_api.jobs.schemas import FailureRead, LastRun, RunDetail, RunRead, run_read
+from lgsco_api.kit.deps import SessionDep, SettingsDep
+from lgsco_api.status.service import queue_depth
 from lgsco_shared.domain import RunKind, RunStatus
 from lgsco_shared.runs import ACTIVE
 from lgsco_shared.schedule import SCHEDULE

@@ -19,9 +19,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 
-from lgsco_api import keys
-from lgsco_api.auth import ANONYMOUS, Principal
-from lgsco_api.deps import SessionDep
+from lgsco_api.keys import service as keys
+from lgsco_api.kit.auth import ANONYMOUS, Principal
+from lgsco_api.kit.deps import SessionDep
 from lgsco_shared.settings import Settings
 
 KEY_COOKIE = "lgsco_console_key"

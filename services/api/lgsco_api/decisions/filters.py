@@ -1,0 +1,100 @@
+"""DecisionFilters -> SQL conditions on `decision`, shared by lists, statistics and reports.
+
+Organisation names are resolved inside the query (a sub-select), so a filter never costs a
+round trip, and a name that matches nothing simply matches no decisions.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from sqlalchemy import ColumnElement, String, and_, func, literal_column, or_, select, true
+
+from lgsco_api.decisions.criteria import DecisionFilters
+from lgsco_api.kit.years import financial_year_bounds
+from lgsco_shared.models import Decision, DecisionOrganisation, Organisation
+
+# The same configuration as the stored search_vector; a regconfig, not a text parameter.
+TS_CONFIG: ColumnElement[Any] = literal_column("'english'::regconfig")
+
+
+def tsquery(q: str) -> ColumnElement[object]:
+    return func.websearch_to_tsquery(TS_CONFIG, q)
+
+
+def organisation_ids(keys: tuple[str, ...]) -> ColumnElement[bool]:
+    """Organisation ids named by `keys`: digits are ids, anything else a name (any case)."""
+    ids = [int(k) for k in keys if _is_id(k)]
+    names = [k.strip().lower() for k in keys if not _is_id(k)]
+    conditions: list[ColumnElement[bool]] = []
+    if ids:
+        conditions.append(Organisation.id.in_(ids))
+    if names:
+        conditions.append(func.lower(Organisation.name).in_(names))
+    return or_(*conditions) if conditions else true()
+
+
+def _is_id(key: str) -> bool:
+    return key.isascii() and key.isdigit() and len(key) <= 9  # not '１２' (fullwidth digits)
+
+
+def decision_conditions(filters: DecisionFilters) -> list[ColumnElement[bool]]:
+    """WHERE conditions for every filter given (ANDed by the caller)."""
+    f = filters
+    out: list[ColumnElement[bool]] = []
+    if f.organisation:
+        orgs = select(Organisation.id).where(organisation_ids(f.organisation))
+        named = select(DecisionOrganisation.decision_id).where(
+            DecisionOrganisation.organisation_id.in_(orgs)
+        )
+        out.append(Decision.id.in_(named))
+    if f.category is not None:
+        out.append(func.lower(Decision.category) == f.category.strip().lower())
+    if f.subcategory is not None:
+        out.append(func.lower(Decision.subcategory) == f.subcategory.strip().lower())
+    if f.outcome:
+        out.append(Decision.outcome.in_(list(f.outcome)))
+    if f.decided_from is not None:
+        out.append(Decision.decided_on >= f.decided_from)
+    if f.decided_to is not None:
+        out.append(Decision.decided_on <= f.decided_to)
+    if f.financial_year is not None:
+        start, end = financial_year_bounds(f.financial_year)
+        out.append(and_(Decision.decided_on >= start, Decision.decided_on <= end))
+    if f.q is not None:
+        out.append(Decision.search_vector.op("@@")(tsquery(f.q)))
+    if f.has_remedy is not None:
+        out.append(Decision.has_remedy.is_(f.has_remedy))
+    if f.status is not None:
+        out.append(Decision.status == f.status)
+    if f.republished is not None:
+        out.append(
+            Decision.republished_on.isnot(None)
+            if f.republished
+            else Decision.republished_on.is_(None)
+        )
+    if f.changed_since is not None:
+        since = f.changed_since
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        out.append(Decision.last_changed_at > since)
+    return out
+
+
+def financial_year_label(day: Any) -> ColumnElement[str]:
+    """SQL for '2023-24' from a date (NULL stays NULL): 3 months back gives the starting year."""
+    first = func.to_char(day - literal_column("interval '3 months'"), "YYYY", type_=String)
+    second = func.to_char(day + literal_column("interval '9 months'"), "YY", type_=String)
+    return first + "-" + second
+
+
+def organisation_names(decision_id: Any) -> ColumnElement[list[str]]:
+    """Correlated ARRAY(...) of a decision's organisation names, in the page's order."""
+    sub = (
+        select(Organisation.name)
+        .join(DecisionOrganisation, DecisionOrganisation.organisation_id == Organisation.id)
+        .where(DecisionOrganisation.decision_id == decision_id)
+        .order_by(DecisionOrganisation.position, Organisation.name)
+    )
+    return func.array(sub.scalar_subquery())

@@ -1,0 +1,207 @@
+"""/v1/decisions: filtered, searchable, keyset-paged lists (JSON or CSV) and full records."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Path, Query
+from fastapi.responses import JSONResponse
+
+from lgsco_api.decisions import queries
+from lgsco_api.decisions.criteria import DecisionFilters, DecisionSort
+from lgsco_api.decisions.schemas import (
+    DecisionPage,
+    DecisionRead,
+    OrganisationRef,
+    RemedyBrief,
+    Section,
+    VersionRead,
+    item_from_row,
+    items_json,
+    pick_fields,
+)
+from lgsco_api.kit import csvout
+from lgsco_api.kit import pagination as cursor
+from lgsco_api.kit.auth import ReadDep
+from lgsco_api.kit.deps import FiltersDep, SessionDep, SettingsDep, invalid
+from lgsco_api.kit.errors import NotFound, Problem
+from lgsco_api.kit.schemas import ATTRIBUTION, ERRORS, NOT_FOUND, REFERENCE_SCHEMA, source_url
+from lgsco_api.kit.years import financial_year_of
+from lgsco_shared import references
+
+router = APIRouter(prefix="/decisions", tags=["decisions"], responses=ERRORS)
+
+CSV_DOC: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"example": "id,reference,organisations,...\r\n"}}}
+}
+
+
+def _sort(sort: DecisionSort | None, filters: DecisionFilters) -> DecisionSort:
+    if sort is None:
+        if filters.q is not None:
+            return DecisionSort.RELEVANCE
+        if filters.changed_since is not None:
+            return DecisionSort.CHANGED
+        return DecisionSort.NEWEST
+    if sort is DecisionSort.RELEVANCE and filters.q is None:
+        raise invalid("sort", "sort=relevance needs a full-text query q")
+    return sort
+
+
+@router.get("", response_model=DecisionPage, responses=CSV_DOC)
+async def list_decisions(
+    session: SessionDep,
+    settings: SettingsDep,
+    filters: FiltersDep,
+    _: ReadDep,
+    sort: Annotated[
+        DecisionSort | None,
+        Query(description="Default: relevance with q, changed_at with changed_since, else newest."),
+    ] = None,
+    limit: Annotated[int | None, Query(ge=1, le=200, description="Page size (default 50).")] = None,
+    cursor_: Annotated[
+        str | None,
+        Query(alias="cursor", max_length=500, description="next_cursor of the previous page."),
+    ] = None,
+    fields: Annotated[
+        str | None,
+        Query(
+            max_length=500,
+            description="Comma-separated fields to return.",
+            examples=["reference,outcome"],
+        ),
+    ] = None,
+    format_: Annotated[
+        Literal["json", "csv"] | None,
+        Query(
+            alias="format", description="csv streams every matching row (from cursor, up to limit)."
+        ),
+    ] = None,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Any:
+    """Decisions matching every filter given, newest first unless `sort` says otherwise.
+
+    Pages are keyset-based: pass `next_cursor` back as `cursor` until it is null. Rows added while
+    you page do not shift or repeat later pages. For incremental sync, keep the largest
+    `last_changed_at` you have seen and ask with `changed_since`; decisions taken down come back
+    with `status: archived` (at about five years) or `withdrawn` (sooner). With `q`, results are
+    ranked and carry a highlighted `snippet`. `format=csv` (or `Accept: text/csv`) streams the
+    same rows as CSV.
+    """
+    chosen_sort = _sort(sort, filters)
+    try:
+        columns = pick_fields(fields)
+    except ValueError as exc:
+        raise invalid("fields", str(exc)) from None
+    if filters.q is not None and fields is None:
+        columns = (*columns, "rank", "snippet")
+    after = cursor.decode(cursor_, chosen_sort.value) if cursor_ else None
+    try:
+        if csvout.wants_csv(format_, accept):
+            rows = _csv_rows(
+                session, settings.site_url, filters, chosen_sort, after, limit, columns
+            )
+            return csvout.csv_response(columns, rows, "decisions.csv")
+        page = await queries.list_decisions(
+            session, filters, sort=chosen_sort, after=after, limit=limit or 50
+        )
+    except queries.BadCursorKey:
+        raise invalid("cursor", "it is not a cursor this API returned") from None
+    items = items_json(page.rows, settings.site_url, columns)
+    next_cursor = cursor.encode(chosen_sort.value, page.next_key) if page.next_key else None
+    # Items are already JSON and may be trimmed by fields=, so they bypass response validation.
+    page_body = {
+        "items": items,
+        "next_cursor": next_cursor,
+        "limit": limit or 50,
+        "sort": chosen_sort.value,
+        "attribution": ATTRIBUTION,
+    }
+    return JSONResponse(page_body)
+
+
+async def _csv_rows(
+    session: SessionDep,
+    site_url: str,
+    filters: DecisionFilters,
+    sort: DecisionSort,
+    after: list[Any] | None,
+    limit: int | None,
+    columns: tuple[str, ...],
+) -> AsyncIterator[dict[str, Any]]:
+    rows = queries.stream_decisions(session, filters, sort=sort, after=after, limit=limit)
+    async for row in rows:
+        yield item_from_row(row, site_url).model_dump(include=set(columns))
+
+
+@router.get("/{reference}", response_model=DecisionRead, responses=NOT_FOUND)
+async def get_decision(
+    reference: Annotated[
+        str,
+        Path(
+            description="Any form: '22 003 374', '22-003-374', '22003374'.",
+            examples=["22-003-374"],
+            json_schema_extra=REFERENCE_SCHEMA,
+        ),
+    ],
+    session: SessionDep,
+    settings: SettingsDep,
+    _: ReadDep,
+) -> DecisionRead:
+    """One decision in full: sections, remedies, organisations, versions, source URL and state.
+
+    A malformed reference is 422 with what a reference looks like. A well-formed reference that
+    is not stored is 404; ask for it to be ingested with
+    `POST /v1/jobs {"kind": "ingest_reference", "reference": "..."}` (scope `jobs:write`).
+    """
+    try:
+        canonical = references.normalise(reference)
+    except references.InvalidReference as exc:
+        raise invalid("reference", str(exc), where="path") from None
+    decision = await queries.get_record(session, canonical)
+    if decision is None:
+        raise _not_stored(canonical)
+    remedies = await queries.remedies_of(session, decision["id"])
+    versions = await queries.versions_of(session, decision["id"])
+    decided_on = decision["decided_on"]
+    return DecisionRead(
+        **{f: decision[f] for f in _COPIED},
+        organisations=[OrganisationRef(**o) for o in decision["organisations"]],
+        financial_year=financial_year_of(decided_on) if decided_on else None,
+        sections=[_section(s) for s in decision["sections"] or []],
+        remedies=[RemedyBrief(**r) for r in remedies],
+        versions=[VersionRead(**v._mapping) for v in versions],
+        source_url=source_url(settings.site_url, decision["permalink"]),
+        attribution=ATTRIBUTION,
+    )
+
+
+_COPIED = [
+    "id", "reference", "category", "subcategory", "outcome", "outcome_label", "fine_outcome",
+    "finding", "decided_on", "summary", "has_remedy", "status", "withdrawn_on", "republished_on",
+    "parse_warnings",
+    "version", "first_seen_at", "last_fetched_at", "last_changed_at",
+]  # fmt: skip
+
+
+def _section(stored: dict[str, Any]) -> Section:
+    """Sections are stored as the parser wrote them: {"heading": ..., "paragraphs": [...]}."""
+    paragraphs = stored.get("paragraphs") or []
+    return Section(
+        heading=str(stored.get("heading") or ""), paragraphs=[str(p) for p in paragraphs]
+    )
+
+
+def _not_stored(reference: str) -> Problem:
+    request = {"kind": "ingest_reference", "reference": reference}
+    return NotFound(
+        "decision",
+        reference,
+        hint=(
+            "To request its ingestion, POST /v1/jobs with "
+            f'{{"kind": "ingest_reference", "reference": "{reference}"}} '
+            "(an API key with scope jobs:write); then GET /v1/decisions/"
+            f"{references.to_slug(reference)} again once the job has succeeded."
+        ),
+    ).with_extra(ingest={"method": "POST", "href": "/v1/jobs", "body": request})

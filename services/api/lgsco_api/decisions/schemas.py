@@ -1,0 +1,257 @@
+"""Decision filters (query parameters), list items, the full record and a page of results."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+
+from lgsco_api.decisions.criteria import DecisionSort
+from lgsco_api.kit.schemas import ATTRIBUTION, source_url
+from lgsco_shared.domain import (
+    Finding,
+    Outcome,
+    Provenance,
+    PublicationStatus,
+    RemedyCommitment,
+    RemedyStatus,
+    RemedyType,
+)
+
+
+class OrganisationRef(BaseModel):
+    id: int
+    name: str
+    kind: str
+
+
+def _only_always_fields_required(schema: dict[str, Any]) -> None:
+    # `fields=` may leave any member out but these three, so the schema must not require more.
+    schema["required"] = list(ALWAYS_FIELDS)
+
+
+OUTCOME_DOC = (
+    "The outcome the LGSCO publishes on the page (upheld, not upheld, closed after "
+    "initial enquiries); null where the page prints none or an unknown label."
+)
+OUTCOME_LABEL_DOC = "The outcome exactly as printed on the page."
+FINE_OUTCOME_DOC = (
+    'The finer outcome councils report ("Upheld: fault and injustice"), INFERRED by this '
+    "service from the decision's text and the published outcome: not a label the LGSCO prints. "
+    "Null where the text does not tell."
+)
+FINDING_DOC = (
+    "What the Ombudsman found (fault and injustice, fault without injustice, no fault, remedied "
+    "before the decision, premature, out of jurisdiction, not investigated), INFERRED from the "
+    "summary (or the Final decision section); null where the text does not tell."
+)
+SOURCE_DOC = "`stated`: printed on the page; `inferred`: read from prose; null with no value."
+
+
+# Declared once, used by the list item and the full record alike.
+Source = Annotated[Provenance | None, Field(description=SOURCE_DOC)]
+FindingField = Annotated[Finding | None, Field(description=FINDING_DOC)]
+StatusField = Annotated[
+    PublicationStatus,
+    Field(
+        description=(
+            "published: online. archived: taken down at about five years, as the LGSCO does "
+            "with every decision. withdrawn: taken down sooner. The record is kept and served "
+            "either way."
+        )
+    ),
+]
+WithdrawnOn = Annotated[
+    date | None, Field(description="When the page was last found gone (archived or withdrawn).")
+]
+RepublishedOn = Annotated[
+    date | None,
+    Field(
+        description="When the page last came back after being taken down; its versions say "
+        "what changed."
+    ),
+]
+
+
+def _add_sources(values: Any) -> Any:
+    """Each derived field says where it came from: the published outcome is stated on the page;
+    the finding and the finer outcome are read from prose."""
+    if isinstance(values, dict):
+        for name, source in (
+            ("outcome", Provenance.STATED),
+            ("finding", Provenance.INFERRED),
+            ("fine_outcome", Provenance.INFERRED),
+        ):
+            if name in values:
+                values.setdefault(f"{name}_source", source if values[name] is not None else None)
+    return values
+
+
+class DecisionItem(BaseModel):
+    """One decision in a list; `fields=` chooses which of these appear."""
+
+    model_config = ConfigDict(json_schema_extra=_only_always_fields_required)
+    _sources = model_validator(mode="before")(_add_sources)
+
+    id: int
+    reference: str = Field(examples=["22 003 374"])
+    organisations: list[str] = Field(examples=[["Kent County Council"]])
+    category: str | None = Field(examples=["Adult care services"])
+    subcategory: str | None = Field(examples=["Assessment and care plan"])
+    outcome: Outcome | None = Field(description=OUTCOME_DOC)
+    outcome_source: Source = None
+    outcome_label: str | None = Field(
+        examples=["Closed after initial enquiries"], description=OUTCOME_LABEL_DOC
+    )
+    fine_outcome: str | None = Field(
+        examples=["Upheld: fault and injustice"], description=FINE_OUTCOME_DOC
+    )
+    fine_outcome_source: Source = None
+    finding: FindingField
+    finding_source: Source = None
+    decided_on: date | None
+    financial_year: str | None = Field(examples=["2022-23"])
+    summary: str
+    has_remedy: bool
+    status: StatusField
+    withdrawn_on: WithdrawnOn
+    republished_on: RepublishedOn
+    first_seen_at: datetime
+    last_changed_at: datetime
+    source_url: str = Field(
+        examples=[
+            "https://www.lgo.org.uk/decisions/adult-care-services/assessment-and-care-plan/22-003-374"
+        ]
+    )
+    attribution: str
+    rank: float | None = Field(default=None, description="Full-text rank, with q only.")
+    snippet: str | None = Field(
+        default=None, description="Matching text with <mark> around the hits, with q only."
+    )
+
+
+LIST_FIELDS = tuple(DecisionItem.model_fields)
+ALWAYS_FIELDS = ("reference", "source_url", "attribution")
+
+
+class DecisionPage(BaseModel):
+    items: list[DecisionItem] = Field(description="fields= may leave out some members.")
+    next_cursor: str | None = Field(
+        description="Pass as cursor= for the next page; null on the last page."
+    )
+    limit: int
+    sort: DecisionSort
+    attribution: str
+
+
+class Section(BaseModel):
+    heading: str
+    paragraphs: list[str]
+
+
+class RemedyBrief(BaseModel):
+    id: int
+    type: RemedyType
+    sentence: str
+    amount: Decimal | None
+    payee: str | None
+    deadline_text: str | None
+    due_on: date | None
+    commitment: RemedyCommitment = Field(
+        description="How the decision states it, inferred from the verb: already_done, agreed, "
+        "recommended or offered."
+    )
+    status: RemedyStatus = Field(description="`overdue` when pending past its due date.")
+    status_source: Provenance = Field(
+        description="`inferred` from the decision's wording, or `recorded` by a council."
+    )
+    completed_on: date | None
+    current: bool = Field(description="False when a later version of the page no longer states it.")
+
+
+class VersionRead(BaseModel):
+    version: int
+    recorded_at: datetime
+    content_hash: str
+    parser_version: str
+    changed_fields: list[str]
+
+
+class DecisionRead(BaseModel):
+    """The full record of one decision."""
+
+    _sources = model_validator(mode="before")(_add_sources)
+
+    id: int
+    reference: str
+    organisations: list[OrganisationRef]
+    category: str | None
+    subcategory: str | None
+    outcome: Outcome | None = Field(description=OUTCOME_DOC)
+    outcome_source: Source = None
+    outcome_label: str | None = Field(description=OUTCOME_LABEL_DOC)
+    fine_outcome: str | None = Field(description=FINE_OUTCOME_DOC)
+    fine_outcome_source: Source = None
+    finding: FindingField
+    finding_source: Source = None
+    decided_on: date | None
+    financial_year: str | None
+    summary: str
+    sections: list[Section]
+    remedies: list[RemedyBrief]
+    has_remedy: bool
+    status: StatusField
+    withdrawn_on: WithdrawnOn
+    republished_on: RepublishedOn
+    parse_warnings: list[str]
+    version: int
+    versions: list[VersionRead]
+    first_seen_at: datetime
+    last_fetched_at: datetime
+    last_changed_at: datetime
+    source_url: str
+    attribution: str
+
+
+def _item_values(row: Mapping[Any, Any], site_url: str) -> dict[str, Any]:
+    values = {k: row[k] for k in LIST_FIELDS if k in row}
+    values["organisations"] = list(row["organisations"] or [])
+    values["source_url"] = source_url(site_url, row["permalink"])
+    values["attribution"] = ATTRIBUTION
+    return values
+
+
+def item_from_row(row: Mapping[Any, Any], site_url: str) -> DecisionItem:
+    return DecisionItem.model_validate(_item_values(row, site_url))
+
+
+_ITEMS = TypeAdapter(list[DecisionItem])
+
+
+def items_json(
+    rows: Sequence[Mapping[Any, Any]], site_url: str, columns: Sequence[str]
+) -> list[dict[str, Any]]:
+    """A page of items as JSON-ready dicts holding only `columns`: one validation and one dump
+    for the whole page rather than one of each per row."""
+    items = _ITEMS.validate_python([_item_values(row, site_url) for row in rows])
+    dumped: list[dict[str, Any]] = _ITEMS.dump_python(
+        items, mode="json", include={"__all__": set(columns)}
+    )
+    return dumped
+
+
+def pick_fields(fields: str | None) -> tuple[str, ...]:
+    """`fields=reference,outcome` -> chosen columns in a stable order; ValueError names typos."""
+    if fields is None:
+        return tuple(f for f in LIST_FIELDS if f not in ("rank", "snippet"))
+    chosen = {f.strip() for f in fields.split(",") if f.strip()}
+    unknown = sorted(chosen - set(LIST_FIELDS))
+    if unknown:
+        raise ValueError(
+            f"unknown field(s) {', '.join(unknown)}; choose from {', '.join(LIST_FIELDS)}"
+        )
+    chosen |= set(ALWAYS_FIELDS)
+    return tuple(f for f in LIST_FIELDS if f in chosen)

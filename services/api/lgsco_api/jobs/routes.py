@@ -1,0 +1,132 @@
+"""/v1/jobs and /v1/schedules: ask the worker for ingest runs, and watch what it does."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Path, Query, Response
+from redis.exceptions import RedisError
+
+from lgsco_api.jobs import queries
+from lgsco_api.jobs.schemas import (
+    FailureRead,
+    JobAccepted,
+    LastRun,
+    RunDetail,
+    RunPage,
+    RunRead,
+    ScheduleRead,
+    Schedules,
+    run_read,
+)
+from lgsco_api.kit.auth import JobsWriteDep, ReadDep
+from lgsco_api.kit.deps import QueueDep, RowCursorParam, SessionDep, SettingsDep, row_cursor
+from lgsco_api.kit.errors import NotFound, Unavailable
+from lgsco_api.kit.schemas import AUTH_ERRORS, ERRORS, NOT_FOUND
+from lgsco_shared import runs
+from lgsco_shared.domain import RunKind, RunStatus
+from lgsco_shared.jobs import JobRequest
+from lgsco_shared.models import IngestRun
+from lgsco_shared.schedule import SCHEDULE
+
+router = APIRouter(tags=["jobs"], responses=ERRORS)
+MAX_ID = 2**31 - 1
+
+
+@router.post(
+    "/jobs",
+    status_code=202,
+    response_model=JobAccepted,
+    responses={**AUTH_ERRORS, 503: {"description": "The job queue (Redis) is unreachable."}},
+)
+async def submit_job(
+    request: Annotated[JobRequest, Body()],
+    _: JobsWriteDep,
+    session: SessionDep,
+    queue: QueueDep,
+    response: Response,
+) -> JobAccepted:
+    """Ask the worker to ingest one reference or crawl a date window (scope jobs:write).
+
+    Answers 202 with the run and a Location header to poll. The same request while an equal one
+    is queued or running returns that run (`created: false`) instead of starting another.
+    """
+    params = request.model_dump(mode="json", by_alias=True)
+    run, created = await runs.find_or_create(
+        session, kind=request.run_kind, job_key=request.job_key(), params=params
+    )
+    await session.commit()
+    try:
+        await runs.enqueue_run(queue, run.id)
+    except (RedisError, OSError) as exc:
+        raise Unavailable(
+            "queue",
+            f"Run {run.id} is recorded but the job queue (Redis) is unreachable; "
+            "send the same request again to queue it.",
+        ) from exc
+    response.headers["Location"] = f"/v1/jobs/{run.id}"
+    return JobAccepted(**run_read(run, 0), created=created)
+
+
+@router.get("/jobs", response_model=RunPage)
+async def list_jobs(
+    session: SessionDep,
+    _: ReadDep,
+    kind: Annotated[RunKind | None, Query()] = None,
+    status: Annotated[RunStatus | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: RowCursorParam = None,
+) -> RunPage:
+    """Ingest runs, newest first, with status, timings and counts."""
+    before = row_cursor(cursor)
+    found, next_id = await queries.list_runs(
+        session, kind=kind, status=status, before_id=before, limit=limit
+    )
+    counts = await queries.failure_counts(session, [r.id for r in found])
+    return RunPage(
+        items=[RunRead(**run_read(r, counts.get(r.id, 0))) for r in found],
+        next_cursor=str(next_id) if next_id is not None else None,
+        limit=limit,
+    )
+
+
+@router.get("/jobs/{run_id}", response_model=RunDetail, responses=NOT_FOUND)
+async def get_job(
+    run_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep, _: ReadDep
+) -> RunDetail:
+    """One run: status, timings, counts (new/changed/unchanged/withdrawn/failed) and failures."""
+    run = await queries.get_run(session, run_id)
+    if run is None:
+        raise NotFound("job", run_id, "See GET /v1/jobs for recent runs.")
+    failures = await queries.failures_of(session, run_id)
+    counts = await queries.failure_counts(session, [run_id])
+    return RunDetail(
+        **run_read(run, counts.get(run_id, 0)),
+        failures=[FailureRead.model_validate(f, from_attributes=True) for f in failures],
+    )
+
+
+@router.get("/schedules", response_model=Schedules)
+async def list_schedules(session: SessionDep, settings: SettingsDep, _: ReadDep) -> Schedules:
+    """What the worker runs on its own and when (UTC): each job's cron, next and last run."""
+    latest = await queries.latest_scheduled(session, [job.name for job in SCHEDULE])
+    now = datetime.now(UTC)
+    return Schedules(
+        enabled=settings.schedule_enabled,
+        jobs=[
+            ScheduleRead(
+                name=job.name,
+                kind=job.kind,
+                cron=job.cron,
+                description=job.description,
+                next_run_at=job.next_run(now) if settings.schedule_enabled else None,
+                last_run=_last(latest.get(job.name)),
+            )
+            for job in SCHEDULE
+        ],
+    )
+
+
+def _last(run: IngestRun | None) -> LastRun | None:
+    return LastRun.model_validate(run, from_attributes=True) if run is not None else None

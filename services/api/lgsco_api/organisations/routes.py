@@ -1,0 +1,126 @@
+"""/v1/organisations and /v1/categories: who decisions are about, and what they are about."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from lgsco_api.kit import pagination as cursor
+from lgsco_api.kit.auth import ReadDep
+from lgsco_api.kit.deps import FiltersDep, SessionDep, invalid
+from lgsco_api.kit.errors import NotFound
+from lgsco_api.kit.schemas import ERRORS, NOT_FOUND
+from lgsco_api.organisations import queries
+from lgsco_api.organisations.schemas import (
+    CategoryNode,
+    CategoryTree,
+    OrganisationPage,
+    OrganisationRead,
+    OrganisationSummary,
+    SubcategoryNode,
+    YearCounts,
+    counts_from_row,
+)
+from lgsco_shared.domain import OrganisationKind
+
+router = APIRouter(tags=["organisations"], responses=ERRORS)
+MAX_ID = 2**31 - 1
+
+
+def _summary(row: Any) -> OrganisationSummary:
+    return OrganisationSummary(
+        id=row["id"],
+        name=row["name"],
+        kind=row["kind"],
+        latest_decided_on=row["latest_decided_on"],
+        **counts_from_row(row),
+    )
+
+
+@router.get("/organisations", response_model=OrganisationPage)
+async def list_organisations(
+    session: SessionDep,
+    _: ReadDep,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="Part of the name, any case.",
+            examples=["kent"],
+        ),
+    ] = None,
+    kind: Annotated[OrganisationKind | None, Query(description="Kind of body.")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor_: Annotated[str | None, Query(alias="cursor", max_length=500)] = None,
+) -> OrganisationPage:
+    """Organisations decided about, by name, each with its decision counts and uphold rate.
+
+    `kind` (county, district, london_borough, metropolitan, unitary, care_provider, other) is
+    derived from the name and is what `/v1/stats/compare` compares like with.
+    """
+    after = None
+    if cursor_:
+        key = cursor.decode(cursor_, "name")
+        if len(key) != 2 or not isinstance(key[0], str) or not _is_id(key[1]):
+            raise invalid("cursor", "it is not a cursor this API returned")
+        after = (key[0], key[1])
+    rows, next_key = await queries.list_organisations(
+        session, q=q, kind=kind, after=after, limit=limit
+    )
+    return OrganisationPage(
+        items=[_summary(r) for r in rows],
+        next_cursor=cursor.encode("name", list(next_key)) if next_key else None,
+        limit=limit,
+    )
+
+
+@router.get(
+    "/organisations/{organisation_id}", response_model=OrganisationRead, responses=NOT_FOUND
+)
+async def get_organisation(
+    organisation_id: Annotated[
+        int, Path(ge=1, le=MAX_ID, description="Id from /v1/organisations.")
+    ],
+    session: SessionDep,
+    _: ReadDep,
+) -> OrganisationRead:
+    """One organisation: its decision counts and uphold rate overall and per financial year."""
+    row = await queries.get_organisation(session, organisation_id)
+    if row is None:
+        raise NotFound("organisation", organisation_id, "See /v1/organisations?q=... for ids.")
+    years = await queries.by_financial_year(session, organisation_id)
+    return OrganisationRead(
+        **_summary(row).model_dump(),
+        by_financial_year=[
+            YearCounts(financial_year=y["financial_year"], **counts_from_row(y)) for y in years
+        ],
+    )
+
+
+@router.get("/categories", response_model=CategoryTree)
+async def list_categories(session: SessionDep, filters: FiltersDep, _: ReadDep) -> CategoryTree:
+    """Category > subcategory tree with decision counts, for any decision filter.
+
+    Decisions whose page states no category appear under a `null` category.
+    """
+    rows = await queries.category_counts(session, filters)
+    tree: dict[str | None, list[SubcategoryNode]] = {}
+    for row in rows:
+        tree.setdefault(row["category"], []).append(
+            SubcategoryNode(subcategory=row["subcategory"], decisions=int(row["decisions"]))
+        )
+    categories = [
+        CategoryNode(category=name, decisions=sum(s.decisions for s in subs), subcategories=subs)
+        for name, subs in tree.items()
+    ]
+    return CategoryTree(
+        filters=filters.applied(),
+        decisions=sum(c.decisions for c in categories),
+        categories=categories,
+    )
+
+
+def _is_id(value: object) -> bool:
+    return type(value) is int and 0 <= value <= MAX_ID  # JSON true is an int too

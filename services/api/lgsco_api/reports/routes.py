@@ -1,0 +1,167 @@
+"""/v1/reports/annual: the LGSCO tables of a council's annual complaints report, in one call."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Query
+
+from lgsco_api.decisions.criteria import DecisionFilters
+from lgsco_api.kit import csvout
+from lgsco_api.kit.auth import ReadDep
+from lgsco_api.kit.deps import SessionDep, SettingsDep, check_financial_year, invalid
+from lgsco_api.kit.errors import NotFound
+from lgsco_api.kit.schemas import ATTRIBUTION, ERRORS, FINANCIAL_YEAR_SCHEMA, NOT_FOUND
+from lgsco_api.kit.years import financial_year_bounds
+from lgsco_api.organisations.schemas import OutcomeCounts, counts_from_row
+from lgsco_api.reports import queries
+from lgsco_api.reports.schemas import (
+    REMEDY_LABELS,
+    AnnualReport,
+    OutcomeRow,
+    RemedyRow,
+    ReportDecision,
+    ReportOrder,
+    ReportTable,
+    decisions_as_filed,
+    outcomes_as_filed,
+)
+from lgsco_api.statistics import queries as statistics
+
+router = APIRouter(prefix="/reports", tags=["reports"], responses=ERRORS)
+
+CSV_DOC: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"example": "outcome,broad_outcome,decisions\r\n"}}}
+}
+
+
+@router.get("/annual", response_model=AnnualReport, responses={**NOT_FOUND, **CSV_DOC})
+async def annual_report(
+    session: SessionDep,
+    settings: SettingsDep,
+    _: ReadDep,
+    organisation: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=300,
+            description="Organisation id or exact name.",
+            examples=["Kent County Council"],
+        ),
+    ],
+    financial_year: Annotated[
+        str,
+        Query(
+            max_length=7,
+            description="Like 2023-24 (1 April 2023 to 31 March 2024).",
+            examples=["2023-24"],
+            json_schema_extra=FINANCIAL_YEAR_SCHEMA,
+        ),
+    ],
+    format_: Annotated[Literal["json", "csv"] | None, Query(alias="format")] = None,
+    table: Annotated[
+        ReportTable | None, Query(description="With format=csv: which table to return.")
+    ] = None,
+    order: Annotated[
+        ReportOrder,
+        Query(
+            description="The decision list's order: `outcome` (as councils print it: by outcome "
+            "group, then date) or `date`."
+        ),
+    ] = ReportOrder.OUTCOME,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Any:
+    """Decisions the LGSCO closed in the financial year about one organisation, as the tables
+    of an annual complaints report: decisions by outcome (the finer outcome where known, like
+    `Upheld: fault and injustice`), agreed remedies by type (a decision can have several), the
+    uphold rate, and the list of decisions as councils print it: each with its heading line
+    ("Upheld: Fault and Injustice: Charging - 5 December 2023 (23 005 403)"), summary and the
+    remedies it states with their status. The outcomes table has every finer outcome, with zeros.
+    The finer outcome is inferred from the decision's text (`outcome_source`), not printed by the
+    LGSCO.
+
+    `format=csv&table=summary|outcomes|remedies|decisions` returns one table as CSV; the outcomes
+    and remedies tables end with a Total row.
+    """
+    check_financial_year(financial_year)
+    as_csv = csvout.wants_csv(format_, accept)
+    if as_csv and table is None:
+        raise invalid(
+            "table", "with format=csv choose a table: summary, outcomes, remedies or decisions"
+        )
+    if table is not None and not as_csv:
+        raise invalid("table", "table is only used with format=csv (JSON returns every table)")
+    org = await statistics.organisation_of(session, organisation)
+    if org is None:
+        raise NotFound("organisation", repr(organisation), "See /v1/organisations?q=... for names.")
+    filters = DecisionFilters(financial_year=financial_year)
+    total = await queries.summary(session, org.id, filters)
+    outcome_rows = outcomes_as_filed(await queries.outcomes(session, org.id, filters))
+    remedy_rows = [
+        RemedyRow(action=REMEDY_LABELS[r["type"]], **r)
+        for r in await queries.remedies(session, org.id, filters)
+    ]
+    decision_rows = decisions_as_filed(
+        await queries.decisions(session, org.id, filters),
+        await queries.decision_remedies(session, org.id, filters),
+        settings.site_url,
+        order,
+    )
+    start, end = financial_year_bounds(financial_year)
+    report = AnnualReport(
+        organisation={"id": org.id, "name": org.name, "kind": org.kind.value},
+        financial_year=financial_year,
+        period={"from": start, "to": end},
+        summary=OutcomeCounts(**counts_from_row(total)),
+        outcomes=outcome_rows,
+        remedies=remedy_rows,
+        remedies_total=sum(r.remedies for r in remedy_rows),
+        decisions=decision_rows,
+        attribution=ATTRIBUTION,
+    )
+    if table is None:
+        return report
+    return _csv(report, table, org.name)
+
+
+def _csv(report: AnnualReport, table: ReportTable, name: str) -> Any:
+    rows: list[dict[str, Any]]
+    if table is ReportTable.SUMMARY:
+        rows = [
+            {
+                "organisation": name,
+                "financial_year": report.financial_year,
+                **report.summary.model_dump(),
+            }
+        ]
+    elif table is ReportTable.OUTCOMES:
+        rows = [r.model_dump() for r in report.outcomes]
+        rows.append({"outcome": "Total", "decisions": sum(r.decisions for r in report.outcomes)})
+    elif table is ReportTable.REMEDIES:
+        rows = [r.model_dump() for r in report.remedies]
+        rows.append({"action": "Total", "remedies": report.remedies_total})
+    else:
+        rows = [r.model_dump() | {"remedies": _remedies_text(r)} for r in report.decisions]
+    columns = _columns(table)
+    filename = f"annual-{report.financial_year}-{table.value}.csv"
+    return csvout.csv_response(columns, csvout.from_list(rows), filename)
+
+
+def _remedies_text(decision: ReportDecision) -> str:
+    """ "Formal apology (completed); Financial remedy £300 to Mrs X (pending)"."""
+    parts = []
+    for r in decision.remedies:
+        amount = f" £{r.amount:,.2f}".replace(".00", "") if r.amount is not None else ""
+        payee = f" to {r.payee}" if r.payee else ""
+        parts.append(f"{r.action}{amount}{payee} ({r.status.value.replace('_', ' ')})")
+    return "; ".join(parts)
+
+
+def _columns(table: ReportTable) -> list[str]:
+    if table is ReportTable.SUMMARY:
+        return ["organisation", "financial_year", *OutcomeCounts.model_fields]
+    if table is ReportTable.OUTCOMES:
+        return list(OutcomeRow.model_fields)
+    if table is ReportTable.REMEDIES:
+        return list(RemedyRow.model_fields)
+    return list(ReportDecision.model_fields)

@@ -1,0 +1,140 @@
+"""Outcome aggregates: grouped counts, and one organisation against its kind and everyone.
+
+Everything is counted by PostgreSQL (GROUP BY with FILTER); Python only shapes the few rows
+that come back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, RowMapping, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lgsco_api.decisions.criteria import DecisionFilters
+from lgsco_api.decisions.filters import decision_conditions, financial_year_label, organisation_ids
+from lgsco_api.kit.rows import fetch_all, fetch_one, fetch_scalar
+from lgsco_api.statistics.criteria import GroupBy
+from lgsco_api.statistics.outcomes import outcome_columns
+from lgsco_shared.domain import OrganisationKind, Outcome
+from lgsco_shared.models import Decision, DecisionOrganisation, Organisation, Remedy
+
+OrganisationRow = Row[int, str, OrganisationKind]  # id, name, kind
+
+
+async def overall(session: AsyncSession, filters: DecisionFilters) -> RowMapping:
+    query = select(*outcome_columns()).where(*decision_conditions(filters))
+    row = await fetch_one(session, query)
+    assert row is not None  # an aggregate without GROUP BY always returns one row
+    return row
+
+
+def _group_key(group_by: GroupBy) -> tuple[Any, Any]:
+    """(key, parent) expressions for a grouping."""
+    none = literal(None)
+    if group_by is GroupBy.ORGANISATION:
+        return Organisation.name, none
+    if group_by is GroupBy.CATEGORY:
+        return Decision.category, none
+    if group_by is GroupBy.SUBCATEGORY:
+        return Decision.subcategory, Decision.category
+    if group_by is GroupBy.FINANCIAL_YEAR:
+        return financial_year_label(Decision.decided_on), none
+    return func.to_char(Decision.decided_on, "YYYY-MM"), none
+
+
+async def grouped(
+    session: AsyncSession, filters: DecisionFilters, group_by: GroupBy
+) -> list[RowMapping]:
+    key, parent = _group_key(group_by)
+    query = select(key.label("key"), parent.label("parent"), *outcome_columns()).where(
+        *decision_conditions(filters)
+    )
+    if group_by is GroupBy.ORGANISATION:
+        query = query.join(DecisionOrganisation, DecisionOrganisation.decision_id == Decision.id)
+        query = query.join(Organisation, Organisation.id == DecisionOrganisation.organisation_id)
+    query = query.group_by(key, parent)
+    if group_by in (GroupBy.FINANCIAL_YEAR, GroupBy.MONTH):
+        query = query.order_by(key.desc().nulls_last())
+    else:
+        query = query.order_by(func.count().desc(), key.nulls_last())
+    return await fetch_all(session, query)
+
+
+async def find_organisation(session: AsyncSession, key: str) -> Organisation | None:
+    """An organisation by id or exact name (any case)."""
+    return await session.scalar(select(Organisation).where(organisation_ids((key,))).limit(1))
+
+
+async def organisation_of(session: AsyncSession, key: str) -> OrganisationRow | None:
+    """find_organisation as a plain row (id, name, kind): no ORM load on the API's read paths."""
+    query = select(Organisation.id, Organisation.name, Organisation.kind)
+    conn = await session.connection()
+    return (await conn.execute(query.where(organisation_ids((key,))).limit(1))).first()
+
+
+async def comparison_side(
+    session: AsyncSession,
+    filters: DecisionFilters,
+    scope: ColumnElement[bool] | None,
+    link_scope: ColumnElement[bool] | None,
+) -> dict[str, Any]:
+    """Outcome counts, organisations and remedies for decisions within `scope` (None: all);
+    `link_scope` picks which of the organisations those decisions name are counted."""
+    where = [*decision_conditions(filters)] + ([scope] if scope is not None else [])
+    links_where = where + ([link_scope] if link_scope is not None else [])
+    counts = await fetch_one(session, select(*outcome_columns()).where(*where))
+    links = await fetch_one(
+        session,
+        select(
+            func.count().label("links"),
+            func.count(func.distinct(DecisionOrganisation.organisation_id)).label("orgs"),
+        )
+        .join(Decision, Decision.id == DecisionOrganisation.decision_id)
+        .join(Organisation, Organisation.id == DecisionOrganisation.organisation_id)
+        .where(*links_where),
+    )
+    assert counts is not None and links is not None  # aggregates: always one row
+    remedies = await fetch_scalar(
+        session,
+        select(func.count())
+        .select_from(Remedy)
+        .join(Decision, Decision.id == Remedy.decision_id)
+        .where(*where, Decision.outcome == Outcome.UPHELD, Remedy.current.is_(True)),
+    )
+    return {
+        "counts": counts,
+        "links": int(links["links"]),
+        "organisations": int(links["orgs"]),
+        "remedies_on_upheld": int(remedies or 0),
+    }
+
+
+def named_by(organisation_id: int) -> ColumnElement[bool]:
+    sub = select(DecisionOrganisation.decision_id).where(
+        DecisionOrganisation.organisation_id == organisation_id
+    )
+    return Decision.id.in_(sub)
+
+
+def named_by_kind(kind: OrganisationKind) -> ColumnElement[bool]:
+    sub = (
+        select(DecisionOrganisation.decision_id)
+        .join(Organisation, Organisation.id == DecisionOrganisation.organisation_id)
+        .where(Organisation.kind == kind)
+    )
+    return Decision.id.in_(sub)
+
+
+async def compare_sides(
+    session: AsyncSession, filters: DecisionFilters, org: Organisation | OrganisationRow
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """(this organisation, organisations of its kind, all organisations)."""
+    this = await comparison_side(
+        session, filters, named_by(org.id), DecisionOrganisation.organisation_id == org.id
+    )
+    kind = await comparison_side(
+        session, filters, named_by_kind(org.kind), Organisation.kind == org.kind
+    )
+    everyone = await comparison_side(session, filters, None, None)
+    return this, kind, everyone

@@ -1,0 +1,100 @@
+"""/v1/stats: outcome counts and uphold rates, and one organisation against the rest."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from lgsco_api.decisions.criteria import DecisionFilters
+from lgsco_api.kit.auth import ReadDep
+from lgsco_api.kit.deps import FiltersDep, SessionDep, check_financial_year
+from lgsco_api.kit.errors import NotFound
+from lgsco_api.kit.schemas import ERRORS, FINANCIAL_YEAR_SCHEMA, NOT_FOUND
+from lgsco_api.organisations.schemas import OutcomeCounts, counts_from_row
+from lgsco_api.statistics import queries
+from lgsco_api.statistics.criteria import GroupBy
+from lgsco_api.statistics.schemas import Comparison, ComparisonSide, OutcomeGroup, OutcomeStats
+
+router = APIRouter(prefix="/stats", tags=["statistics"], responses=ERRORS)
+
+
+@router.get("/outcomes", response_model=OutcomeStats)
+async def outcome_stats(
+    session: SessionDep,
+    filters: FiltersDep,
+    _: ReadDep,
+    group_by: Annotated[GroupBy | None, Query(description="One row per value of this.")] = None,
+) -> OutcomeStats:
+    """Decisions by outcome, and the uphold rate, for any filter of /v1/decisions.
+
+    The uphold rate is upheld / (upheld + not upheld): the share of complaints the Ombudsman
+    investigated in detail that were upheld, as the LGSCO reports it. Decisions closed after
+    initial enquiries are counted but are not in the rate.
+    """
+    total = await queries.overall(session, filters)
+    rows = await queries.grouped(session, filters, group_by) if group_by else []
+    return OutcomeStats(
+        filters=filters.applied(),
+        group_by=group_by,
+        overall=OutcomeCounts(**counts_from_row(total)),
+        groups=[OutcomeGroup(key=r["key"], parent=r["parent"], **counts_from_row(r)) for r in rows],
+    )
+
+
+@router.get("/compare", response_model=Comparison, responses=NOT_FOUND)
+async def compare(
+    session: SessionDep,
+    _: ReadDep,
+    organisation: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=300,
+            description="Organisation id or exact name.",
+            examples=["Kent County Council"],
+        ),
+    ],
+    financial_year: Annotated[
+        str | None,
+        Query(
+            max_length=7,
+            description="Year compared, like 2023-24; all years if absent.",
+            examples=["2023-24"],
+            json_schema_extra=FINANCIAL_YEAR_SCHEMA,
+        ),
+    ] = None,
+) -> Comparison:
+    """One organisation against all organisations and against organisations of the same kind.
+
+    Compared on decisions, uphold rate and remedies agreed per upheld decision. `kind` comes
+    from the name (county, district, London borough, metropolitan, unitary, care provider).
+    """
+    check_financial_year(financial_year)
+    org = await queries.organisation_of(session, organisation)
+    if org is None:
+        raise NotFound("organisation", repr(organisation), "See /v1/organisations?q=... for names.")
+    filters = DecisionFilters(financial_year=financial_year)
+    this, kind, everyone = await queries.compare_sides(session, filters, org)
+    return Comparison(
+        organisation={"id": org.id, "name": org.name, "kind": org.kind},
+        financial_year=financial_year,
+        kind=org.kind,
+        this_organisation=_side(this),
+        same_kind=_side(kind),
+        all_organisations=_side(everyone),
+    )
+
+
+def _side(side: dict[str, Any]) -> ComparisonSide:
+    counts = counts_from_row(side["counts"])
+    orgs, upheld = side["organisations"], counts["upheld"]
+    return ComparisonSide(
+        **counts,
+        organisations=orgs,
+        decisions_per_organisation=round(side["links"] / orgs, 2) if orgs else None,
+        remedies_on_upheld=side["remedies_on_upheld"],
+        remedies_per_upheld_decision=round(side["remedies_on_upheld"] / upheld, 2)
+        if upheld
+        else None,
+    )
