@@ -17,15 +17,12 @@ from lgsco_api.organisations.schemas import OutcomeCounts, counts_from_row
 from lgsco_api.remedies import queries as remedy_queries
 from lgsco_api.remedies.criteria import RemedyFilters
 from lgsco_api.remedies.schemas import ComplianceRow, compliance_row
-from lgsco_api.reports import queries as reports
 from lgsco_api.reports.schemas import (
-    REMEDY_LABELS,
     OutcomeRow,
     RemedyRow,
     ReportDecision,
-    decisions_as_filed,
-    outcomes_as_filed,
 )
+from lgsco_api.reports.service import annual_report
 from lgsco_api.statistics import queries as statistics
 from lgsco_api.statistics.criteria import GroupBy
 from lgsco_shared.domain import OrganisationKind
@@ -100,7 +97,6 @@ async def annual_figures(
     """Every figure of the page; each from the query the matching API endpoint uses."""
     year = DecisionFilters(financial_year=financial_year)
     this_year = DecisionFilters(organisation=(str(org.id),), financial_year=financial_year)
-    total = await statistics.comparison_side(session, year, statistics.named_by(org.id), None)
     by_month = {
         r["key"]: OutcomeCounts(**counts_from_row(r))
         for r in await statistics.grouped(session, this_year, GroupBy.MONTH)
@@ -110,6 +106,7 @@ async def annual_figures(
         for r in await statistics.grouped(session, this_year, GroupBy.CATEGORY)
     ]
     this, kind, everyone = await statistics.compare_sides(session, year, org)
+    report = await annual_report(session, org, financial_year, site_url=site_url)
     years = await organisations.by_financial_year(session, org.id)
     owed = RemedyFilters(organisation=(str(org.id),), financial_year=financial_year, current=True)
     # a joint decision also yields a row for the other body: keep this organisation's
@@ -122,18 +119,11 @@ async def annual_figures(
         compliance=compliance[0] if compliance else None,
         organisation=org,
         financial_year=financial_year,
-        period=financial_year_bounds(financial_year),
-        summary=OutcomeCounts(**counts_from_row(total["counts"])),
-        outcomes=outcomes_as_filed(await reports.outcomes(session, org.id, year)),
-        remedies=[
-            RemedyRow(action=REMEDY_LABELS[r["type"]], **r)
-            for r in await reports.remedies(session, org.id, year)
-        ],
-        decisions=decisions_as_filed(
-            await reports.decisions(session, org.id, year),
-            await reports.decision_remedies(session, org.id, year),
-            site_url,
-        ),
+        period=(report.period["from"], report.period["to"]),
+        summary=report.summary,
+        outcomes=report.outcomes,
+        remedies=report.remedies,
+        decisions=report.decisions,
         months=[
             Row(label, key, by_month.get(key, ZERO)) for key, label in months_of(financial_year)
         ],

@@ -14,21 +14,14 @@ from fastapi.responses import HTMLResponse
 from lgsco_api.console import pages
 from lgsco_api.console.forms import first, read_query
 from lgsco_api.console.security import ViewerDep
-from lgsco_api.decisions import queries
+from lgsco_api.decisions import queries, service
 from lgsco_api.decisions.criteria import DecisionFilters, DecisionSort
 from lgsco_api.decisions.schemas import (
-    DecisionRead,
-    OrganisationRef,
-    RemedyBrief,
-    Section,
-    VersionRead,
     item_from_row,
 )
 from lgsco_api.kit import pagination as cursor
 from lgsco_api.kit.deps import SessionDep, SettingsDep, decision_filters
 from lgsco_api.kit.errors import Problem
-from lgsco_api.kit.schemas import ATTRIBUTION, source_url
-from lgsco_api.kit.years import financial_year_of
 from lgsco_api.organisations.schemas import OutcomeCounts, counts_from_row
 from lgsco_api.statistics import queries as statistics
 from lgsco_shared import references
@@ -109,15 +102,13 @@ def read_filters(query: dict[str, list[str]]) -> tuple[DecisionFilters | None, d
 
 
 def choose_sort(value: str | None, filters: DecisionFilters) -> DecisionSort | None:
-    """The API's default sort (relevance with q, changed with changed_since, else newest)."""
-    chosen = next((s for s in DecisionSort if s.value == value), None)
-    if chosen is None:
-        if filters.q is not None:
-            return DecisionSort.RELEVANCE
-        return DecisionSort.CHANGED if filters.changed_since else DecisionSort.NEWEST
-    if chosen is DecisionSort.RELEVANCE and filters.q is None:
+    """The API's choice (its default when none is given); None for relevance without words."""
+    try:
+        return service.choose_sort(
+            next((s for s in DecisionSort if s.value == value), None), filters
+        )
+    except service.SortNeedsQuery:
         return None
-    return chosen
 
 
 def _link(query: dict[str, list[str]], **changes: str | None) -> str:
@@ -173,14 +164,6 @@ async def search(
     return pages.render(request, "decisions.html", context)
 
 
-COPIED = [
-    "id", "reference", "category", "subcategory", "outcome", "outcome_label", "fine_outcome",
-    "finding", "decided_on", "summary", "has_remedy", "status", "withdrawn_on", "republished_on",
-    "parse_warnings",
-    "version", "first_seen_at", "last_fetched_at", "last_changed_at",
-]  # fmt: skip
-
-
 @router.get("/decisions/{reference}", response_class=HTMLResponse)
 async def show_decision(
     request: Request, reference: str, session: SessionDep, settings: SettingsDep, viewer: ViewerDep
@@ -192,8 +175,8 @@ async def show_decision(
         canonical = references.normalise(reference)
     except references.InvalidReference as exc:
         return pages.error(request, 404, "Not a case reference", str(exc))
-    decision = await queries.get_decision(session, canonical)
-    if decision is None:
+    record = await service.read_decision(session, canonical, site_url=settings.site_url)
+    if record is None:
         return pages.error(
             request,
             404,
@@ -201,29 +184,5 @@ async def show_decision(
             f"No decision {canonical} is stored. You can request its ingestion.",
             ingest_reference=canonical,
         )
-    record = DecisionRead(
-        **{f: getattr(decision, f) for f in COPIED},
-        organisations=[
-            OrganisationRef(id=o.id, name=o.name, kind=o.kind) for o in decision.organisations
-        ],
-        financial_year=financial_year_of(decision.decided_on) if decision.decided_on else None,
-        sections=[
-            Section(
-                heading=str(s.get("heading") or ""),
-                paragraphs=[str(p) for p in s.get("paragraphs") or []],
-            )
-            for s in decision.sections or []
-        ],
-        remedies=[
-            RemedyBrief.model_validate(dict(r))
-            for r in await queries.remedies_of(session, decision.id)
-        ],
-        versions=[
-            VersionRead.model_validate(v, from_attributes=True)
-            for v in await queries.versions_of(session, decision.id)
-        ],
-        source_url=source_url(settings.site_url, decision.permalink),
-        attribution=ATTRIBUTION,
-    )
     context = {"section": "decisions", "decision": record, "slug": references.to_slug(canonical)}
     return pages.render(request, "decision.html", context)

@@ -27,7 +27,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from lgsco_api.decisions.criteria import DecisionFilters, DecisionSort
 from lgsco_api.decisions.filters import (
@@ -274,15 +273,6 @@ _VERSIONS = (
 async def get_record(session: AsyncSession, reference: str) -> RowMapping | None:
     """The stored record with its organisations (a list of {id, name, kind}), in one query."""
     return await fetch_one(session, _RECORD, {"reference": reference})
-
-
-async def get_decision(session: AsyncSession, reference: str) -> Decision | None:
-    """The ORM entity with its organisations, for the console (not a hot path)."""
-    return await session.scalar(
-        select(Decision)
-        .options(selectinload(Decision.organisations))
-        .where(Decision.reference == reference)
-    )
 
 
 async def remedies_of(session: AsyncSession, decision_id: int) -> list[RowMapping]:

@@ -8,15 +8,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import JSONResponse
 
-from lgsco_api.decisions import queries
+from lgsco_api.decisions import queries, service
 from lgsco_api.decisions.criteria import DecisionFilters, DecisionSort
 from lgsco_api.decisions.schemas import (
     DecisionPage,
     DecisionRead,
-    OrganisationRef,
-    RemedyBrief,
-    Section,
-    VersionRead,
     item_from_row,
     items_json,
     pick_fields,
@@ -26,8 +22,7 @@ from lgsco_api.kit import pagination as cursor
 from lgsco_api.kit.auth import ReadDep
 from lgsco_api.kit.deps import FiltersDep, SessionDep, SettingsDep, invalid
 from lgsco_api.kit.errors import NotFound, Problem
-from lgsco_api.kit.schemas import ATTRIBUTION, ERRORS, NOT_FOUND, REFERENCE_SCHEMA, source_url
-from lgsco_api.kit.years import financial_year_of
+from lgsco_api.kit.schemas import ATTRIBUTION, ERRORS, NOT_FOUND, REFERENCE_SCHEMA
 from lgsco_shared import references
 
 router = APIRouter(prefix="/decisions", tags=["decisions"], responses=ERRORS)
@@ -35,18 +30,6 @@ router = APIRouter(prefix="/decisions", tags=["decisions"], responses=ERRORS)
 CSV_DOC: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {"example": "id,reference,organisations,...\r\n"}}}
 }
-
-
-def _sort(sort: DecisionSort | None, filters: DecisionFilters) -> DecisionSort:
-    if sort is None:
-        if filters.q is not None:
-            return DecisionSort.RELEVANCE
-        if filters.changed_since is not None:
-            return DecisionSort.CHANGED
-        return DecisionSort.NEWEST
-    if sort is DecisionSort.RELEVANCE and filters.q is None:
-        raise invalid("sort", "sort=relevance needs a full-text query q")
-    return sort
 
 
 @router.get("", response_model=DecisionPage, responses=CSV_DOC)
@@ -89,7 +72,10 @@ async def list_decisions(
     ranked and carry a highlighted `snippet`. `format=csv` (or `Accept: text/csv`) streams the
     same rows as CSV.
     """
-    chosen_sort = _sort(sort, filters)
+    try:
+        chosen_sort = service.choose_sort(sort, filters)
+    except service.SortNeedsQuery as exc:
+        raise invalid("sort", str(exc)) from None
     try:
         columns = pick_fields(fields)
     except ValueError as exc:
@@ -159,38 +145,10 @@ async def get_decision(
         canonical = references.normalise(reference)
     except references.InvalidReference as exc:
         raise invalid("reference", str(exc), where="path") from None
-    decision = await queries.get_record(session, canonical)
+    decision = await service.read_decision(session, canonical, site_url=settings.site_url)
     if decision is None:
         raise _not_stored(canonical)
-    remedies = await queries.remedies_of(session, decision["id"])
-    versions = await queries.versions_of(session, decision["id"])
-    decided_on = decision["decided_on"]
-    return DecisionRead(
-        **{f: decision[f] for f in _COPIED},
-        organisations=[OrganisationRef(**o) for o in decision["organisations"]],
-        financial_year=financial_year_of(decided_on) if decided_on else None,
-        sections=[_section(s) for s in decision["sections"] or []],
-        remedies=[RemedyBrief(**r) for r in remedies],
-        versions=[VersionRead(**v._mapping) for v in versions],
-        source_url=source_url(settings.site_url, decision["permalink"]),
-        attribution=ATTRIBUTION,
-    )
-
-
-_COPIED = [
-    "id", "reference", "category", "subcategory", "outcome", "outcome_label", "fine_outcome",
-    "finding", "decided_on", "summary", "has_remedy", "status", "withdrawn_on", "republished_on",
-    "parse_warnings",
-    "version", "first_seen_at", "last_fetched_at", "last_changed_at",
-]  # fmt: skip
-
-
-def _section(stored: dict[str, Any]) -> Section:
-    """Sections are stored as the parser wrote them: {"heading": ..., "paragraphs": [...]}."""
-    paragraphs = stored.get("paragraphs") or []
-    return Section(
-        heading=str(stored.get("heading") or ""), paragraphs=[str(p) for p in paragraphs]
-    )
+    return decision
 
 
 def _not_stored(reference: str) -> Problem:

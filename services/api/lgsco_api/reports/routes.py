@@ -6,25 +6,20 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query
 
-from lgsco_api.decisions.criteria import DecisionFilters
 from lgsco_api.kit import csvout
 from lgsco_api.kit.auth import ReadDep
 from lgsco_api.kit.deps import SessionDep, SettingsDep, check_financial_year, invalid
 from lgsco_api.kit.errors import NotFound
-from lgsco_api.kit.schemas import ATTRIBUTION, ERRORS, FINANCIAL_YEAR_SCHEMA, NOT_FOUND
-from lgsco_api.kit.years import financial_year_bounds
-from lgsco_api.organisations.schemas import OutcomeCounts, counts_from_row
-from lgsco_api.reports import queries
+from lgsco_api.kit.schemas import ERRORS, FINANCIAL_YEAR_SCHEMA, NOT_FOUND
+from lgsco_api.organisations.schemas import OutcomeCounts
+from lgsco_api.reports import service
 from lgsco_api.reports.schemas import (
-    REMEDY_LABELS,
     AnnualReport,
     OutcomeRow,
     RemedyRow,
     ReportDecision,
     ReportOrder,
     ReportTable,
-    decisions_as_filed,
-    outcomes_as_filed,
 )
 from lgsco_api.statistics import queries as statistics
 
@@ -94,30 +89,8 @@ async def annual_report(
     org = await statistics.organisation_of(session, organisation)
     if org is None:
         raise NotFound("organisation", repr(organisation), "See /v1/organisations?q=... for names.")
-    filters = DecisionFilters(financial_year=financial_year)
-    total = await queries.summary(session, org.id, filters)
-    outcome_rows = outcomes_as_filed(await queries.outcomes(session, org.id, filters))
-    remedy_rows = [
-        RemedyRow(action=REMEDY_LABELS[r["type"]], **r)
-        for r in await queries.remedies(session, org.id, filters)
-    ]
-    decision_rows = decisions_as_filed(
-        await queries.decisions(session, org.id, filters),
-        await queries.decision_remedies(session, org.id, filters),
-        settings.site_url,
-        order,
-    )
-    start, end = financial_year_bounds(financial_year)
-    report = AnnualReport(
-        organisation={"id": org.id, "name": org.name, "kind": org.kind.value},
-        financial_year=financial_year,
-        period={"from": start, "to": end},
-        summary=OutcomeCounts(**counts_from_row(total)),
-        outcomes=outcome_rows,
-        remedies=remedy_rows,
-        remedies_total=sum(r.remedies for r in remedy_rows),
-        decisions=decision_rows,
-        attribution=ATTRIBUTION,
+    report = await service.annual_report(
+        session, org, financial_year, site_url=settings.site_url, order=order
     )
     if table is None:
         return report
