@@ -26,8 +26,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from lgsco_ingest.remedies import RemedyItem, extract_remedies
-from lgsco_ingest.sources.base import Section
+from lgsco_ingest.extract.remedies import RemedyItem, extract_remedies
+from lgsco_ingest.site.records import Section
 from lgsco_shared.domain import RemedyCommitment, RemedyType
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "remedy_clauses.jsonl"

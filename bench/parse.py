@@ -1,7 +1,7 @@
 """Benchmark 1: parse + normalise + remedy extraction per page, against BeautifulSoup and the floor.
 
 Pages are the corpus rendered in the site's current template with its chrome (~50 KB each).
-- project:  lgsco_ingest.sources.lgsco.parse_decision, then lgsco_ingest.normalise.decision
+- project:  lgsco_ingest.site.parse.parse_decision, then lgsco_ingest.extract.normalise.decision
             (finding, remedies with deadlines, content hash): what the worker does per page;
 - bs4:      BeautifulSoup(html, "html.parser") reading the same header fields, summary and body
             text from the template, as other public LGSCO scrapers do;
@@ -23,8 +23,8 @@ from bs4 import BeautifulSoup
 from selectolax.lexbor import LexborHTMLParser
 
 from bench.common import Spread
-from lgsco_ingest import normalise
-from lgsco_ingest.sources.lgsco import parse_decision
+from lgsco_ingest.extract import normalise
+from lgsco_ingest.site.parse import parse_decision
 from tests.fakesite.corpus import CorpusEntry, load_corpus
 from tests.fakesite.render import render_decision
 

@@ -23,8 +23,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from lgsco_ingest.remedies import RemedyItem, extract_remedies
-from lgsco_ingest.sources.base import Section
+from lgsco_ingest.extract.remedies import RemedyItem, extract_remedies
+from lgsco_ingest.site.records import Section
 from lgsco_shared.domain import Finding, Outcome, RemedyType
 from lgsco_shared.references import normalise as normalise_reference
 

@@ -151,3 +151,10 @@ class FetchResult(StrEnum):
     REPUBLISHED = "republished"  # back after being taken down (maybe changed)
     NOT_FOUND = "not_found"
     FAILED = "failed"
+
+
+# Carried by every record the API returns, every webhook payload and every console page.
+ATTRIBUTION = (
+    "Contains decisions published by the Local Government and Social Care Ombudsman (LGSCO), "
+    "re-used with attribution; the LGSCO's published page is the authoritative version."
+)

@@ -35,11 +35,3 @@ def normalise(value: str) -> str:
 def to_slug(reference: str) -> str:
     """`22 003 374` -> `22-003-374`, the form used in permalinks."""
     return normalise(reference).replace(" ", "-")
-
-
-def is_reference(value: str) -> bool:
-    try:
-        normalise(value)
-    except InvalidReference:
-        return False
-    return True

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lgsco_shared import queue as jobqueue
@@ -41,13 +41,6 @@ async def find_or_create(
 
 async def enqueue_run(queue: jobqueue.Queue, run_id: int) -> bool:
     return await jobqueue.enqueue(queue, RUN_JOB, run_id, job_id=f"run:{run_id}")
-
-
-async def queued_or_running(session: AsyncSession) -> int:
-    count = await session.scalar(
-        select(func.count()).select_from(IngestRun).where(IngestRun.status.in_(ACTIVE))
-    )
-    return int(count or 0)
 
 
 def window_note(counts: dict[str, int], refresh_hint: str) -> str | None:

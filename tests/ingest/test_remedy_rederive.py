@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco_ingest import normalise, store
-from lgsco_ingest.remedies import RemedyItem
-from lgsco_ingest.sources.base import ParsedDecision, Section
+from lgsco_ingest import store
+from lgsco_ingest.extract import normalise
+from lgsco_ingest.extract.remedies import RemedyItem
+from lgsco_ingest.site.records import ParsedDecision, Section
 from lgsco_shared.domain import Provenance, RemedyCommitment, RemedyStatus, RemedyType
 from lgsco_shared.models import Decision, Remedy
 

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from lgsco_ingest.deadlines import add_months, add_working_days, due_date, parse_number
+from lgsco_ingest.extract.deadlines import add_months, add_working_days, due_date, parse_number
 
 
 class TestAddWorkingDays:

@@ -12,9 +12,9 @@ from bench.remedy_scoring import (
     read_kent_summaries,
     shared_dir,
 )
-from lgsco_ingest import findings
-from lgsco_ingest.findings import classify_finding, fine_outcome
-from lgsco_ingest.sources.base import Section
+from lgsco_ingest.extract import findings
+from lgsco_ingest.extract.findings import classify_finding, fine_outcome
+from lgsco_ingest.site.records import Section
 from lgsco_shared.domain import Finding as F
 from lgsco_shared.domain import Outcome as O
 

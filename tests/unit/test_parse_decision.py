@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
-from lgsco_ingest.sources.base import ParsedDecision, ParseError
-from lgsco_ingest.sources.lgsco import parse_decision
-from lgsco_ingest.sources.lgsco_text import slug_words
+from lgsco_ingest.site.parse import parse_decision
+from lgsco_ingest.site.records import ParsedDecision, ParseError
+from lgsco_ingest.site.wording import slug_words
 from lgsco_shared.references import InvalidReference, normalise, to_slug
 from tests.fakesite.corpus import CorpusEntry, corpus_available, load_corpus, requires_corpus
 from tests.fakesite.render import SHAPES, render_decision

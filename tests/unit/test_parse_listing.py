@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
-from lgsco_ingest.sources.base import ListingItem, ParsedListing, ParseError
-from lgsco_ingest.sources.lgsco import parse_listing
+from lgsco_ingest.site.parse import parse_listing
+from lgsco_ingest.site.records import ListingItem, ParsedListing, ParseError
 from tests.fakesite.render import ListingRow, render_listing, render_search_shell
 
 PAGES = Path(__file__).resolve().parents[1] / "pages" / "lgsco"

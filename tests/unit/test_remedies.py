@@ -17,8 +17,8 @@ from bench.remedy_scoring import (
     load_kent,
     score,
 )
-from lgsco_ingest.remedies import RemedyItem, extract_remedies
-from lgsco_ingest.sources.base import Section
+from lgsco_ingest.extract.remedies import RemedyItem, extract_remedies
+from lgsco_ingest.site.records import Section
 from lgsco_shared.domain import RemedyType as T
 
 PRECISION_FLOOR = 0.95

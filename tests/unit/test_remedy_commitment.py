@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from lgsco_ingest.remedies import RemedyItem, extract_remedies
-from lgsco_ingest.sources.base import Section
+from lgsco_ingest.extract.remedies import RemedyItem, extract_remedies
+from lgsco_ingest.site.records import Section
 from lgsco_shared.domain import RemedyCommitment as C
 from lgsco_shared.domain import RemedyType as T
 

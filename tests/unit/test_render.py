@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from lgsco_ingest.sources.lgsco import parse_decision
+from lgsco_ingest.site.parse import parse_decision
 from tests.fakesite.corpus import corpus_available, load_corpus, requires_corpus
 from tests.fakesite.render import SHAPES, render_decision, render_search_shell
 

@@ -35,8 +35,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from lgsco_ingest import site, store
 from lgsco_ingest.fetch import SiteClient
 from lgsco_ingest.pipeline import Ingestor, IngestOutcome, Unchanged
-from lgsco_ingest.sources.base import ParsedListing, ParseError
-from lgsco_ingest.sources.lgsco import parse_listing
+from lgsco_ingest.site.parse import parse_listing
+from lgsco_ingest.site.records import ParsedListing, ParseError
 from lgsco_shared.domain import FetchResult
 from lgsco_shared.models import CrawlWindow, ListingFetch
 from lgsco_shared.references import normalise as normalise_reference

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from lgsco_shared import webhooks
-from lgsco_shared.domain import RemedyStatus
+from lgsco_shared.domain import ATTRIBUTION, RemedyStatus
 from lgsco_shared.models import (
     Decision,
     DecisionVersion,
@@ -40,7 +40,6 @@ from lgsco_shared.models import (
     Subscription,
 )
 
-ATTRIBUTION = "Contains decisions published by the Local Government and Social Care Ombudsman."
 BATCH = 50
 
 

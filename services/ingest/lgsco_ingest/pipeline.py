@@ -12,16 +12,16 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from lgsco_ingest import normalise, site, store
+from lgsco_ingest import site, store
+from lgsco_ingest.extract import normalise
+from lgsco_ingest.extract.normalise import DecisionRecord
 from lgsco_ingest.fetch import FetchError, OffSiteURL, Page, SiteClient, site_path
-from lgsco_ingest.normalise import DecisionRecord
-from lgsco_ingest.sources.base import ParseError
-from lgsco_ingest.sources.lgsco import parse_decision, parse_listing
+from lgsco_ingest.site.parse import parse_decision, parse_listing
+from lgsco_ingest.site.records import ParseError
 from lgsco_shared.db import connection_lost
 from lgsco_shared.domain import FetchResult, PublicationStatus
 from lgsco_shared.references import normalise as normalise_reference
@@ -362,7 +362,3 @@ def _parse(reference: str, page: Page) -> DecisionRecord | ParseError:
 def _permalink(link: str, site_url: str) -> str:
     """A link to a decision as a path without the display-preference query (`?displaypref=0`)."""
     return site_path(link, site_url).split("?", 1)[0]
-
-
-def now() -> datetime:
-    return datetime.now(UTC)

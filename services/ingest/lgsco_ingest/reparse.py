@@ -13,9 +13,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco_ingest import normalise, store
-from lgsco_ingest.sources.base import ParseError
-from lgsco_ingest.sources.lgsco import parse_decision
+from lgsco_ingest import store
+from lgsco_ingest.extract import normalise
+from lgsco_ingest.site.parse import parse_decision
+from lgsco_ingest.site.records import ParseError
 from lgsco_shared.models import Decision, RawPage
 
 Report = Callable[[str, str], None]

@@ -21,9 +21,9 @@ from sqlalchemy import Table, bindparam, case, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lgsco_ingest.extract.normalise import DecisionRecord
+from lgsco_ingest.extract.remedies import RemedyItem
 from lgsco_ingest.fetch import Page
-from lgsco_ingest.normalise import DecisionRecord
-from lgsco_ingest.remedies import RemedyItem
 from lgsco_shared import events
 from lgsco_shared.domain import (
     ARCHIVE_AFTER_DAYS,

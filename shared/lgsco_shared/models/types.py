@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from sqlalchemy import DateTime, String, func
+from sqlalchemy import DateTime, func
 from sqlalchemy.orm import mapped_column
 
 Timestamp = Annotated[datetime, mapped_column(DateTime(timezone=True))]
@@ -31,6 +31,3 @@ def enum_column(enum: type[StrEnum], **kwargs: Any) -> Any:
         ),
         **kwargs,
     )
-
-
-Text40 = String(40)

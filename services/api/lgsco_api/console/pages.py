@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from lgsco_api.console import security
-from lgsco_shared.domain import Outcome
+from lgsco_shared.domain import ATTRIBUTION, Outcome
 from lgsco_shared.settings import Settings
 
 HERE = Path(__file__).resolve().parent  # through the editable install's links, if any
@@ -115,7 +115,7 @@ def asset(name: str) -> str:
     return f"{STATIC_URL}/{name}?v={_VERSIONS.get(name, '0')}"
 
 
-env.globals.update(asset=asset)
+env.globals.update(asset=asset, attribution=ATTRIBUTION)
 env.filters.update(
     number=number,
     rate=rate,

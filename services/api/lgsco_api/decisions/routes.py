@@ -22,8 +22,9 @@ from lgsco_api.kit import pagination as cursor
 from lgsco_api.kit.auth import ReadDep
 from lgsco_api.kit.deps import FiltersDep, SessionDep, SettingsDep, invalid
 from lgsco_api.kit.errors import NotFound, Problem
-from lgsco_api.kit.schemas import ATTRIBUTION, ERRORS, NOT_FOUND, REFERENCE_SCHEMA
+from lgsco_api.kit.schemas import ERRORS, NOT_FOUND, REFERENCE_SCHEMA
 from lgsco_shared import references
+from lgsco_shared.domain import ATTRIBUTION
 
 router = APIRouter(prefix="/decisions", tags=["decisions"], responses=ERRORS)
 

@@ -10,8 +10,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from lgsco_api.decisions.criteria import DecisionSort
-from lgsco_api.kit.schemas import ATTRIBUTION, source_url
+from lgsco_api.kit.schemas import source_url
 from lgsco_shared.domain import (
+    ATTRIBUTION,
     Finding,
     Outcome,
     Provenance,

@@ -16,8 +16,9 @@ from lgsco_api.decisions.schemas import (
     Section,
     VersionRead,
 )
-from lgsco_api.kit.schemas import ATTRIBUTION, source_url
+from lgsco_api.kit.schemas import source_url
 from lgsco_api.kit.years import financial_year_of
+from lgsco_shared.domain import ATTRIBUTION
 
 
 class SortNeedsQuery(ValueError):

@@ -8,11 +8,6 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-ATTRIBUTION = (
-    "Contains decisions published by the Local Government and Social Care Ombudsman (LGSCO), "
-    "re-used with attribution; the LGSCO's published page is the authoritative version."
-)
-
 # Patterns stated in the OpenAPI only: the handlers validate with their own, clearer messages.
 FINANCIAL_YEAR_SCHEMA = {"pattern": r"^[0-9]{4}-[0-9]{2}$"}
 REFERENCE_SCHEMA = {"pattern": r"^ *[0-9]{2}[ \-]?[0-9]{3}[ \-]?[0-9]{3} *$"}

@@ -9,8 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from lgsco_api.kit.schemas import ATTRIBUTION, IsoDate, source_url
-from lgsco_shared.domain import Provenance, RemedyCommitment, RemedyStatus, RemedyType
+from lgsco_api.kit.schemas import IsoDate, source_url
+from lgsco_shared.domain import ATTRIBUTION, Provenance, RemedyCommitment, RemedyStatus, RemedyType
 
 
 class RemedyRead(BaseModel):

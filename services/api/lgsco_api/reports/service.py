@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lgsco_api.decisions.criteria import DecisionFilters
-from lgsco_api.kit.schemas import ATTRIBUTION
 from lgsco_api.kit.years import financial_year_bounds
 from lgsco_api.organisations.schemas import OutcomeCounts, counts_from_row
 from lgsco_api.reports import queries
@@ -20,6 +19,7 @@ from lgsco_api.reports.schemas import (
     decisions_as_filed,
     outcomes_as_filed,
 )
+from lgsco_shared.domain import ATTRIBUTION
 
 
 async def annual_report(

@@ -32,8 +32,8 @@ from collections import Counter
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from lgsco_ingest import site
-from lgsco_ingest.sources import lgsco_text as wording
-from lgsco_ingest.sources.base import ListingItem, ParsedDecision, ParsedListing, ParseError
+from lgsco_ingest.site import wording
+from lgsco_ingest.site.records import ListingItem, ParsedDecision, ParsedListing, ParseError
 from lgsco_shared.references import normalise
 
 # Pages are ~50 KB with ~1,500 tags. lexbor's parse time grows with the square of nesting depth

@@ -1,6 +1,6 @@
 """How LGSCO pages word things, read line by line: titles, header lines, dates, URL slugs.
 
-No DOM here: sources/lgsco.py turns a page into lines (one block of text a line) and this module
+No DOM here: site/parse.py turns a page into lines (one block of text a line) and this module
 reads them. Every pattern quotes the real text it handles; see lgsco.py for the page history.
 """
 
@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import date
 
 from lgsco_ingest import site
-from lgsco_ingest.sources.base import ParseError, Section
+from lgsco_ingest.site.records import ParseError, Section
 from lgsco_shared.references import normalise
 
 LOOKAHEAD = 80  # lines searched for the title and then the summary (breadcrumbs, header, TOC)

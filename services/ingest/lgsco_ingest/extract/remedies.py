@@ -36,9 +36,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from lgsco_ingest import remedy_text as rt
-from lgsco_ingest.deadlines import DEADLINE, due_date
-from lgsco_ingest.sources.base import Section
+from lgsco_ingest.extract import remedy_text as rt
+from lgsco_ingest.extract.deadlines import DEADLINE, due_date
+from lgsco_ingest.site.records import Section
 from lgsco_shared.domain import RemedyCommitment, RemedyType
 
 ACTION_HEADING = re.compile(r"^(?:agreed\s+|recommended\s+)?actions?:?$", re.IGNORECASE)

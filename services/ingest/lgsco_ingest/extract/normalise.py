@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from lgsco_ingest.findings import classify_finding, fine_outcome
-from lgsco_ingest.remedies import RemedyItem, extract_remedies
-from lgsco_ingest.sources.base import ParsedDecision, Section
+from lgsco_ingest.extract.findings import classify_finding, fine_outcome
+from lgsco_ingest.extract.remedies import RemedyItem, extract_remedies
+from lgsco_ingest.site.records import ParsedDecision, Section
 from lgsco_shared.domain import OUTCOME_LABELS, Finding, Outcome
 
 # Bump when parsing or normalising changes what is stored; `lgsco reparse` then reports changes.

@@ -23,9 +23,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from lgsco_ingest.remedies import RemedyItem, extract_remedies
-from lgsco_ingest.remedy_text import normalise
-from lgsco_ingest.sources.base import Section
+from lgsco_ingest.extract.remedies import RemedyItem, extract_remedies
+from lgsco_ingest.extract.remedy_text import normalise
+from lgsco_ingest.site.records import Section
 from lgsco_shared.domain import FINE_OUTCOMES, Finding, Outcome, RemedyType
 
 (

@@ -1,7 +1,7 @@
 """Everything the scraper knows about the LGSCO site's addresses and markup, in one place.
 
 Site: https://www.lgo.org.uk (configurable as LGSCO_SITE_URL; tests use a fake site on 127.0.0.1).
-When the site changes its templates, this module (and sources/lgsco.py, which reads these
+When the site changes its templates, this module (and site/parse.py, which reads these
 selectors) is the one place to fix.
 
 History:
@@ -14,15 +14,10 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlencode
 
-from lgsco_shared.references import to_slug
-
 # --- Addresses -------------------------------------------------------------------------------
 
 DECISIONS_HOME = "/decisions"  # visited first to prime the session (cookies) before searching
 SEARCH_PATH = "/Decisions/SearchResults"
-PERMALINK_PREFIX = "/decisions/"
-# /decisions/{category-slug}/{subcategory-slug}/{yy-nnn-nnn}
-PERMALINK_TEMPLATE = "/decisions/{category_slug}/{subcategory_slug}/{ref_slug}"
 RESULTS_PER_PAGE = 10
 
 # Query parameters of the search. The keyword parameter is not confirmed on the real site.
@@ -61,14 +56,8 @@ def keyword_search_path(keyword: str) -> str:
     return f"{SEARCH_PATH}?{urlencode({PARAM_KEYWORD: keyword})}"
 
 
-def permalink_path(category_slug: str, subcategory_slug: str, reference: str) -> str:
-    return PERMALINK_TEMPLATE.format(
-        category_slug=category_slug, subcategory_slug=subcategory_slug, ref_slug=to_slug(reference)
-    )
-
-
 # --- Selectors -------------------------------------------------------------------------------
-# Read by sources/lgsco.py (pure parsing). Fallbacks for other template shapes live there too.
+# Read by site/parse.py (pure parsing). Fallbacks for other template shapes live there too.
 
 ARTICLE = "article#article"
 HEADER_LABEL = ".label"
