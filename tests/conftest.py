@@ -28,6 +28,8 @@ from tests.fakesite.invented import invented
 from tests.fakesite.server import FakeSite
 
 TABLES = (
+    "schedule_run",
+    "schedule",
     "delivery_attempt",
     "delivery",
     "event",

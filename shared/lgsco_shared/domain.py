@@ -138,6 +138,31 @@ class RunStatus(StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # stopped at an operator's request (at the crawl's next checkpoint)
+
+
+# A run in one of these has finished: nothing more happens to it.
+FINISHED = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED)
+
+
+class ScheduleKind(StrEnum):
+    """What a schedule asks for at each due time (its `params` are checked per kind).
+
+    `refresh`: re-read the last `months` months by decision date (the daily refresh);
+    `crawl`: crawl the last `months` months, optionally of one `organisation`, optionally
+    re-reading completed months (`refresh`); `recheck`: the withdrawal recheck's daily slice.
+    """
+
+    REFRESH = "refresh"
+    CRAWL = "crawl"
+    RECHECK = "recheck"
+
+
+class ScheduleRunStatus(StrEnum):
+    """What became of one due time of a schedule."""
+
+    CREATED = "created"  # a run was created for it
+    SKIPPED = "skipped"  # not run: the schedule's previous run was still queued or running
 
 
 class FetchResult(StrEnum):

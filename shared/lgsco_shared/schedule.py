@@ -1,4 +1,7 @@
-"""What the worker runs on its own, and when (UTC). Cron entries only enqueue ordinary runs.
+"""The schedule entries that were fixed in code before schedules became rows (migration 0006
+creates them as rows of the `schedule` table, with the same names and times in UTC; see
+lgsco_shared.schedules), and the date arithmetic of a refresh. `refresh_months` still answers
+for refresh runs created before the upgrade, which name their entry but carry no `months`.
 
 Decisions are published at least six weeks, often three months or more, after their decision
 date, and the site's search filters by decision date. The daily refresh therefore re-reads the

@@ -95,7 +95,13 @@ class Settings(BaseSettings):
     )
     schedule_enabled: bool = Field(
         default=True,
-        description="Run the daily refresh and recheck and the weekly sweep on the worker.",
+        description="Run the schedules (GET /v1/schedules) on the worker; false: none runs.",
+    )
+    schedule_max_requests_per_day: int = Field(
+        default=40_000,
+        ge=1,
+        description="Most requests a day one schedule may be projected to make to the site "
+        "(a schedule above it, or above what REQUESTS_PER_SECOND allows in a day, is refused).",
     )
     recheck_days: int = Field(
         default=30, ge=1, le=365, description="Days over which every stored decision is rechecked."

@@ -231,6 +231,8 @@ class TestAccessMatrix:
                     assert response.headers["www-authenticate"].startswith("Bearer"), where
                 if operation.path == "/v1/jobs" and response.status_code == 202:
                     cleanup_queue.append(response.json()["id"])
+                if operation.path.endswith("/run") and response.status_code == 202:
+                    cleanup_queue.append(response.json()["run"]["id"])
 
     async def test_the_holding_column_reaches_the_handler(
         self, api: AsyncClient, make_key: Callable[..., Any], cleanup_queue: list[int]

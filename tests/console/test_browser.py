@@ -137,7 +137,8 @@ def test_each_page_shows_the_api_numbers(
 
     page.click("nav >> text=Runs")
     assert page.title().startswith("Runs –")
-    assert page.locator("#schedule tbody tr").count() == len(api(base, "/v1/schedules")["jobs"])
+    schedules = api(base, "/v1/schedules")["items"]
+    assert page.locator("#schedule tbody tr").count() == max(1, len(schedules))
     shot(page, "runs")
 
     page.goto(base + "/console/decisions")

@@ -12,9 +12,15 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lgsco_shared.domain import RunKind, RunStatus
-from lgsco_shared.models import CrawlWindow, IngestFailure, IngestRun, RawPage
-from lgsco_shared.schedule import SCHEDULE
+from lgsco_shared.domain import RunKind, RunStatus, ScheduleKind, ScheduleRunStatus
+from lgsco_shared.models import (
+    CrawlWindow,
+    IngestFailure,
+    IngestRun,
+    RawPage,
+    Schedule,
+    ScheduleRun,
+)
 from tests.console.conftest import number, page, text
 
 HOSTILE = "<html><body><script>alert('quarantined')</script><p>Not a decision</p></body></html>"
@@ -123,26 +129,55 @@ class TestRunList:
             i["id"] for i in api_second["items"]
         ]
 
-    async def test_shows_the_schedule_with_last_and_next_run_and_the_queue(
+    async def test_shows_the_schedules_with_last_and_next_run_and_the_queue(
         self, own_site: AsyncClient, session: AsyncSession
     ) -> None:
-        refresh = await make_run(
-            session, kind=RunKind.REFRESH, params={"scheduled": "refresh_recent"}
+        schedule = Schedule(
+            name="console-daily",
+            kind=ScheduleKind.REFRESH,
+            params={"months": 6},
+            cron="15 3 * * *",
+            timezone="UTC",
+            description="",
+            enabled=True,
         )
+        session.add(schedule)
+        await session.flush()
+        refresh = await make_run(
+            session, kind=RunKind.REFRESH, params={"scheduled": "console-daily"}
+        )
+        session.add(
+            ScheduleRun(
+                schedule_id=schedule.id,
+                due_at=datetime(2024, 2, 1, 3, 15, tzinfo=UTC),
+                status=ScheduleRunStatus.CREATED,
+                run_id=refresh.id,
+                manual=False,
+                missed=0,
+            )
+        )
+        await session.flush()
         tree = page(await own_site.get("/console/runs"))
-        schedules = (await own_site.get("/v1/schedules")).json()
+        listed = (await own_site.get("/v1/schedules")).json()["items"]
         rows = tree.css("#schedule tbody tr")
-        assert len(rows) == len(SCHEDULE) == len(schedules["jobs"])
-        for row, job in zip(rows, schedules["jobs"], strict=True):
-            assert job["cron"] in text(row)
+        assert len(rows) == len(listed) >= 1
+        for row, item in zip(rows, listed, strict=True):
+            assert row.attributes["data-schedule"] == str(item["id"])
+            assert item["cron"] in text(row) and item["timezone"] in text(row)
             next_run = row.css("time")[-1].attributes["datetime"]
             assert datetime.fromisoformat(str(next_run)) == datetime.fromisoformat(
-                job["next_run_at"]
+                item["next_run_at"]
             )
-            last = job["last_run"]
+            shown = number(text(row.css_first("[data-field=requests_per_day]")))
+            assert shown == item["projected"]["requests_per_day"]
             link = row.css_first("a")
-            assert (link is not None) == (last is not None)
-        assert f"/console/runs/{refresh.id}" in tree.html  # type: ignore[operator]
+            assert (link is not None) == (item["last_run"] is not None)
+        mine = tree.css_first(f"#schedule tr[data-schedule='{schedule.id}']")
+        assert mine is not None
+        assert f"/console/runs/{refresh.id}" in (mine.html or "")
+        # Without a jobs:write key: no actions, a note on what is needed.
+        assert tree.css_first("#schedule form") is None
+        assert tree.css_first("#schedule-needs-key") is not None
         status = (await own_site.get("/v1/status")).json()
         assert number(text(tree.css_first("#queue-depth"))) == status["queue_depth"]
 

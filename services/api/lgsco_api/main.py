@@ -26,6 +26,7 @@ from lgsco_api.kit.security import RequestLimitMiddleware, SecurityHeadersMiddle
 from lgsco_api.organisations import routes as organisations
 from lgsco_api.remedies import routes as remedies
 from lgsco_api.reports import routes as reports
+from lgsco_api.schedules import routes as schedules
 from lgsco_api.statistics import routes as statistics
 from lgsco_api.status import routes as status
 from lgsco_api.subscriptions import routes as subscriptions
@@ -46,7 +47,7 @@ TAGS = [
     {"name": "statistics", "description": "Outcome counts, uphold rates and comparisons."},
     {"name": "reports", "description": "The LGSCO tables of a council's annual complaints report."},
     {"name": "remedies", "description": "Tracking what bodies agreed to do, and when."},
-    {"name": "jobs", "description": "Ingest runs and the worker's schedule (operations)."},
+    {"name": "jobs", "description": "Ingest runs, their cancellation, and schedules (operations)."},
     {"name": "subscriptions", "description": "Webhooks pushing decisions and remedy deadlines."},
     {"name": "operations", "description": "Health, readiness, freshness and metrics."},
 ]
@@ -103,6 +104,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Fast
         reports,
         remedies,
         jobs,
+        schedules,
         subscriptions,
         status,
     ):

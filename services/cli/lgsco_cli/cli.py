@@ -22,6 +22,10 @@ app = typer.Typer(
 )
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+schedules_app = typer.Typer(
+    help="Schedules: what the worker runs on its own (as /v1/schedules).", no_args_is_help=True
+)
+app.add_typer(schedules_app, name="schedules")
 
 
 def _attached(
@@ -188,6 +192,95 @@ def keys_revoke(name: Annotated[str, typer.Option(help="Name of the key to revok
     with _attached(settings) as urls:
         code = asyncio.run(revoke_key(urls, name, echo=typer.echo))
     raise typer.Exit(code)
+
+
+@schedules_app.command("list")
+def schedules_list() -> None:
+    """List schedules: cron and zone, active or paused, next due time, last run, requests a day."""
+    from lgsco_cli.schedule_commands import list_schedules
+
+    settings = _settings()
+    with _attached(settings) as urls:
+        raise typer.Exit(asyncio.run(list_schedules(urls, settings, echo=typer.echo)))
+
+
+@schedules_app.command("add")
+def schedules_add(
+    name: Annotated[str, typer.Option(help="Unique: lower-case letters, digits, - and _.")],
+    cron: Annotated[str, typer.Option(help="Five cron fields, e.g. '0 6 * * 1' (Mondays 06:00).")],
+    kind: Annotated[str, typer.Option(help="refresh, crawl or recheck.")] = "refresh",
+    months: Annotated[int | None, typer.Option(help="Months back from the run date.")] = None,
+    organisation: Annotated[str | None, typer.Option(help="crawl: one organisation.")] = None,
+    refresh: Annotated[bool, typer.Option(help="crawl: re-read completed months.")] = False,
+    timezone: Annotated[str, typer.Option(help="IANA time zone of the cron.")] = "Europe/London",
+    description: Annotated[str, typer.Option(help="What it is for.")] = "",
+    paused: Annotated[bool, typer.Option(help="Create it paused.")] = False,
+) -> None:
+    """Add a schedule (the same checks as POST /v1/schedules)."""
+    from lgsco_cli.schedule_commands import add_schedule
+
+    params: dict[str, object] = {} if months is None else {"months": months}
+    if organisation is not None:
+        params["organisation"] = organisation
+    if refresh:
+        params["refresh"] = True
+    body = {
+        "name": name,
+        "kind": kind,
+        "params": params,
+        "cron": cron,
+        "timezone": timezone,
+        "description": description,
+        "enabled": not paused,
+    }
+    settings = _settings()
+    with _attached(settings) as urls:
+        raise typer.Exit(asyncio.run(add_schedule(urls, settings, body, echo=typer.echo)))
+
+
+def _schedule_action(action: str, which: str) -> None:
+    from lgsco_cli.schedule_commands import act
+
+    settings = _settings()
+    with _attached(settings) as urls:
+        raise typer.Exit(asyncio.run(act(urls, settings, which, action, echo=typer.echo)))
+
+
+ScheduleArg = Annotated[str, typer.Argument(help="The schedule's id or name.")]
+
+
+@schedules_app.command("pause")
+def schedules_pause(schedule: ScheduleArg) -> None:
+    """Pause a schedule: no due time runs until it is resumed."""
+    _schedule_action("pause", schedule)
+
+
+@schedules_app.command("resume")
+def schedules_resume(schedule: ScheduleArg) -> None:
+    """Resume a schedule: due times count from now."""
+    _schedule_action("resume", schedule)
+
+
+@schedules_app.command("run")
+def schedules_run(schedule: ScheduleArg) -> None:
+    """Run a schedule now (queued for the worker)."""
+    _schedule_action("run", schedule)
+
+
+@schedules_app.command("delete")
+def schedules_delete(schedule: ScheduleArg) -> None:
+    """Delete a schedule and its history; its runs stay."""
+    _schedule_action("delete", schedule)
+
+
+@app.command()
+def cancel(run_id: Annotated[int, typer.Argument(help="The run's id (GET /v1/jobs).")]) -> None:
+    """Cancel a run: a queued one at once, a running crawl at its next checkpoint."""
+    from lgsco_cli.schedule_commands import cancel as cancel_run
+
+    settings = _settings()
+    with _attached(settings) as urls:
+        raise typer.Exit(asyncio.run(cancel_run(urls, run_id, echo=typer.echo)))
 
 
 def main() -> None:  # pragma: no cover - console entry

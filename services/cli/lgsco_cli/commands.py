@@ -30,6 +30,7 @@ from lgsco_shared.db import make_engine, make_sessionmaker
 from lgsco_shared.domain import FetchResult, RunKind, RunStatus
 from lgsco_shared.embedded import ServiceUrls
 from lgsco_shared.models import IngestRun
+from lgsco_shared.runcontrol import RunCancelled, StopCheck
 from lgsco_shared.settings import Settings
 
 Echo = Callable[[str], Any]
@@ -72,6 +73,9 @@ async def _recorded_run(
     status, error = RunStatus.SUCCEEDED, None
     try:
         yield run_id
+    except RunCancelled:  # DELETE /v1/jobs/{id} while it ran: stopped at a checkpoint
+        status = RunStatus.CANCELLED
+        raise
     except Exception as exc:
         status, error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
         raise
@@ -124,7 +128,10 @@ async def crawl_window(
         echo(f"--to {end} is after today: crawling up to {clamped}")
     windows = list(month_windows(start, clamped))
     async with _ingest_context(settings, urls) as (sessionmaker, client):
-        crawler = Crawler(sessionmaker, client, concurrency=settings.crawl_concurrency)
+        stop = StopCheck(sessionmaker, None)  # the run's id once it is recorded
+        crawler = Crawler(
+            sessionmaker, client, concurrency=settings.crawl_concurrency, checkpoint=stop
+        )
         params = {
             "from": start.isoformat(),
             "to": clamped.isoformat(),
@@ -149,6 +156,7 @@ async def crawl_window(
 
             try:
                 async with _recorded_run(sessionmaker, RunKind.CRAWL, params) as run_id:
+                    stop.run_id = run_id
                     for n, (first, last) in enumerate(windows, start=1):
                         bar.update(months, description=f"month {first:%Y-%m} ({n}/{len(windows)})")
                         done = await crawler.crawl(
@@ -171,6 +179,9 @@ async def crawl_window(
                         )
             except (CrawlError, FetchError) as exc:
                 echo(f"crawl stopped: {exc} (run it again to resume where it stopped)")
+                return False
+            except RunCancelled as exc:
+                echo(f"crawl cancelled: {exc} (run it again to resume where it stopped)")
                 return False
         counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items())) or "no decisions"
         months_asked = f"{len(windows)} month{'s' if len(windows) != 1 else ''}"

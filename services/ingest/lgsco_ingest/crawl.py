@@ -24,7 +24,7 @@ import logging
 import math
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -45,6 +45,8 @@ from lgsco_shared.runs import window_note
 log = logging.getLogger(__name__)
 
 Progress = Callable[[IngestOutcome], None]
+# Called at each checkpoint; raises (lgsco_shared.runcontrol.RunCancelled) to stop the crawl.
+Checkpoint = Callable[[], Awaitable[None]]
 
 LEASE = timedelta(seconds=60)  # renewed every quarter of this while the window is crawled
 REVISIT_EVERY = 5.0  # seconds between looks at windows other runs are crawling
@@ -119,8 +121,10 @@ class Crawler:
         lease: timedelta = LEASE,
         revisit_every: float = REVISIT_EVERY,
         today: Callable[[], date] = today_utc,
+        checkpoint: Checkpoint | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._stop_here = checkpoint
         self._client = client
         self._tally: Counter[str] = Counter()
         self._ingestor = Ingestor(sessionmaker, client, tally=self._tally)
@@ -157,6 +161,7 @@ class Crawler:
         busy: list[tuple[date, date]] = []
         try:
             for window in month_windows(start, clamped):
+                await self._may_stop()
                 state = await self._crawl_window(
                     *window, organisation or "", holder, run_id, refresh, since, report, progress
                 )
@@ -165,6 +170,7 @@ class Crawler:
                 await asyncio.sleep(self._revisit_every)
                 waiting, busy = busy, []
                 for window in waiting:
+                    await self._may_stop()
                     state = await self._crawl_window(
                         *window,
                         organisation or "",
@@ -179,6 +185,11 @@ class Crawler:
         finally:
             await self._flush(run_id)  # decisions stored on a page the crawl did not finish
         return report
+
+    async def _may_stop(self) -> None:
+        """A checkpoint: between windows, and after a page's decisions and position are stored."""
+        if self._stop_here is not None:
+            await self._stop_here()
 
     async def _flush(self, run_id: int | None) -> None:
         counts = dict(self._tally)
@@ -240,6 +251,7 @@ class Crawler:
                     if finished:
                         return WindowState.CRAWLED
                     page_number += 1
+                    await self._may_stop()
         finally:
             await self._release(window_id, holder)
 

@@ -21,10 +21,11 @@ from lgsco_ingest.pipeline import Ingestor
 from lgsco_ingest.reparse import reparse_all
 from lgsco_shared import queue as jobqueue
 from lgsco_shared import runs
-from lgsco_shared.domain import PublicationStatus, RunKind, RunStatus
+from lgsco_shared.domain import FINISHED, PublicationStatus, RunKind, RunStatus
 from lgsco_shared.lag import months_to_cover, publication_lag
 from lgsco_shared.models import Decision, IngestRun
-from lgsco_shared.schedule import SWEEP_MONTHS, ScheduledJob, months_back, refresh_months
+from lgsco_shared.runcontrol import RunCancelled, StopCheck
+from lgsco_shared.schedule import SWEEP_MONTHS, months_back, refresh_months
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +49,13 @@ async def run_ingest(ctx: JobContext, run_id: int) -> str:
     sessionmaker = ctx["sessionmaker"]
     async with sessionmaker.begin() as session:
         run = await session.get(IngestRun, run_id, with_for_update=True)
-        if run is None or run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED):
+        if run is None or run.status in FINISHED:
             return "nothing to do"
         if run.status == RunStatus.RUNNING and _fresh(run.heartbeat_at, _stale_after(ctx)):
             return "running elsewhere"
+        if run.cancel_requested_at is not None:  # cancelled before a (resumed) start
+            run.status, run.finished_at = RunStatus.CANCELLED, datetime.now(UTC)
+            return RunStatus.CANCELLED.value
         run.status = RunStatus.RUNNING
         run.started_at = run.started_at or datetime.now(UTC)
         run.heartbeat_at = datetime.now(UTC)
@@ -64,6 +68,9 @@ async def run_ingest(ctx: JobContext, run_id: int) -> str:
             figures = await _dispatch(ctx, run_id, kind, params, started_at)
     except asyncio.CancelledError:
         raise  # shutdown: the run stays `running` and is resumed from its checkpoint
+    except RunCancelled:
+        log.info("run %s cancelled at a checkpoint", run_id, extra={"run_id": run_id})
+        status = RunStatus.CANCELLED
     except Exception as exc:
         log.exception("run %s failed", run_id)
         status, error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
@@ -95,6 +102,7 @@ async def _dispatch(
         concurrency=ctx["crawl_concurrency"],
         today=ctx.get("today", today_utc),
         revisit_every=ctx.get("revisit_every", REVISIT_EVERY),
+        checkpoint=StopCheck(ctx["sessionmaker"], run_id),
     )
     if kind == RunKind.INGEST_REFERENCE:
         await Ingestor(ctx["sessionmaker"], ctx["client"]).ingest(
@@ -112,22 +120,25 @@ async def _dispatch(
         return report.window_counts()
     elif kind == RunKind.REFRESH:
         today = ctx.get("today", today_utc)()
-        months = await _refresh_months(ctx, str(params.get("scheduled") or ""))
+        months = await _refresh_months(ctx, params)
         report = await crawler.crawl(
             months_back(today, months), today, run_id=run_id, refresh=True, since=started_at
         )
         return report.window_counts()
     elif kind == RunKind.RECHECK:
-        await _recheck_slice(ctx, run_id)
+        await _recheck_slice(ctx, run_id, StopCheck(ctx["sessionmaker"], run_id))
     elif kind == RunKind.REPARSE:
         await reparse_all(ctx["sessionmaker"])
     return {}
 
 
-async def _refresh_months(ctx: JobContext, scheduled: str) -> int:
+async def _refresh_months(ctx: JobContext, params: dict[str, Any]) -> int:
     """Months a refresh looks back: its schedule's, widened to cover the longest publication
-    lag the refresh has seen in the last year (plus a margin), up to the weekly sweep's 24."""
-    months = refresh_months(scheduled)
+    lag the refresh has seen in the last year (plus a margin), up to the weekly sweep's 24.
+
+    A run a schedule row created carries its `months`; an older run names its built-in entry."""
+    given = params.get("months")
+    months = int(given) if given is not None else refresh_months(str(params.get("scheduled") or ""))
     if months >= SWEEP_MONTHS:
         return months
     year_ago = datetime.now(UTC) - timedelta(days=365)
@@ -141,7 +152,7 @@ async def _refresh_months(ctx: JobContext, scheduled: str) -> int:
     return wider
 
 
-async def _recheck_slice(ctx: JobContext, run_id: int) -> None:
+async def _recheck_slice(ctx: JobContext, run_id: int, stop: StopCheck) -> None:
     """Re-fetch the least recently fetched 1/recheck_days of published decisions."""
     async with ctx["sessionmaker"]() as session:
         total = await session.scalar(select(func.count()).select_from(Decision)) or 0
@@ -156,6 +167,7 @@ async def _recheck_slice(ctx: JobContext, run_id: int) -> None:
         ).all()
     ingestor = Ingestor(ctx["sessionmaker"], ctx["client"])
     for reference, permalink in rows:
+        await stop()
         await ingestor.ingest(reference, run_id=run_id, path=permalink)
 
 
@@ -220,13 +232,3 @@ async def recover_stale_runs(ctx: JobContext) -> int:
     for run_id in queued:
         await runs.enqueue_run(ctx["queue"], run_id)  # no-op when already queued
     return len(stale)
-
-
-async def enqueue_scheduled(ctx: JobContext, job: ScheduledJob) -> None:
-    """What a cron entry does: create (or find) an ordinary run and queue it."""
-    day = datetime.now(UTC).date().isoformat()
-    async with ctx["sessionmaker"].begin() as session:
-        run, _ = await runs.find_or_create(
-            session, kind=job.kind, job_key=f"{job.name}:{day}", params={"scheduled": job.name}
-        )
-    await runs.enqueue_run(ctx["queue"], run.id)

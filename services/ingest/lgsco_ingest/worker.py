@@ -1,4 +1,5 @@
-"""arq WorkerSettings: the queued function, the cron schedule, start-up and shut-down."""
+"""arq WorkerSettings: the queued function, the scheduler tick and other periodic work,
+start-up and shut-down."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from redis.asyncio import Redis
 
 from lgsco_ingest import deliveries
 from lgsco_ingest.fetch import SiteClient
-from lgsco_ingest.jobs import JobContext, enqueue_scheduled, recover_stale_runs, run_ingest
+from lgsco_ingest.jobs import recover_stale_runs, run_ingest
 from lgsco_ingest.ratelimit import SiteRateLimiter
+from lgsco_ingest.scheduler import TICK_SECONDS, schedule_tick
 from lgsco_shared import queue as jobqueue
 from lgsco_shared.db import make_engine, make_sessionmaker
-from lgsco_shared.schedule import SCHEDULE, ScheduledJob
 from lgsco_shared.settings import Settings
 from lgsco_shared.sitemetrics import SiteFetchStats
 
@@ -62,20 +63,6 @@ async def dispatch_webhooks(ctx: dict[str, Any]) -> int:
     return sent
 
 
-def _cron_job(job: ScheduledJob) -> Any:
-    async def enqueue(ctx: JobContext) -> None:
-        await enqueue_scheduled(ctx, job)
-
-    enqueue.__qualname__ = enqueue.__name__ = f"schedule_{job.name}"
-    return cron(
-        cast(Any, enqueue),
-        hour=job.hour,
-        minute=job.minute,
-        weekday=job.weekday,
-        run_at_startup=False,
-    )
-
-
 def build_worker(settings: Settings, *, database_url: str, redis_url: str, **kwargs: Any) -> Worker:
     """An arq Worker wired to our database and Redis (used by `lgsco worker` and `lgsco up`)."""
 
@@ -102,8 +89,9 @@ def build_worker(settings: Settings, *, database_url: str, redis_url: str, **kwa
         cron(cast(Any, recover_stale_runs), second={0}, run_at_startup=False),
         cron(cast(Any, dispatch_webhooks), second=set(range(0, 60, 5)), run_at_startup=True),
     ]
-    if settings.schedule_enabled:
-        cron_jobs += [_cron_job(job) for job in SCHEDULE]
+    if settings.schedule_enabled:  # the schedules are rows, re-read on every tick
+        tick_seconds = set(range(0, 60, TICK_SECONDS))
+        cron_jobs.append(cron(cast(Any, schedule_tick), second=tick_seconds, run_at_startup=True))
     return Worker(
         functions=[cast(Any, run_ingest)],
         cron_jobs=cron_jobs,

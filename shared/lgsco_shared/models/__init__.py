@@ -7,6 +7,7 @@ from lgsco_shared.models.ingest import CrawlWindow, IngestFailure, IngestRun, Li
 from lgsco_shared.models.organisation import Organisation
 from lgsco_shared.models.page import RawPage
 from lgsco_shared.models.remedy import Remedy, RemedyEvent
+from lgsco_shared.models.schedule import Schedule, ScheduleRun
 from lgsco_shared.models.subscription import Delivery, DeliveryAttempt, Event, Subscription
 
 __all__ = [
@@ -26,5 +27,7 @@ __all__ = [
     "RawPage",
     "Remedy",
     "RemedyEvent",
+    "Schedule",
+    "ScheduleRun",
     "Subscription",
 ]

@@ -32,6 +32,9 @@ class IngestRun(Base):
     started_at: Mapped[Timestamp | None]
     finished_at: Mapped[Timestamp | None]
     heartbeat_at: Mapped[Timestamp | None]
+    # Set by DELETE /v1/jobs/{id}: a running crawl stops at its next checkpoint.
+    cancel_requested_at: Mapped[Timestamp | None]
+    cancelled_by: Mapped[str | None] = mapped_column(String(200))
 
 
 class CrawlWindow(Base):

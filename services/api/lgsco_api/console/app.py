@@ -6,11 +6,11 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from lgsco_api.console import decisions, figures, home, jobs, pages, problems, runs
+from lgsco_api.console import decisions, figures, home, jobs, pages, problems, runs, schedules
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 router.add_api_route("", home.overview, methods=["GET"], response_class=HTMLResponse)
-for _module in (runs, jobs, decisions, figures):
+for _module in (runs, schedules, jobs, decisions, figures):
     router.include_router(_module.router)
 
 

@@ -1,9 +1,9 @@
-"""/console/runs: recent ingest runs, the schedule and queue; one run's progress and failures;
-a failure's reason and the raw page that was quarantined."""
+"""/console/runs: recent ingest runs, the schedules (changed in schedules.py) and the queue;
+one run's progress and failures; a failure's reason and the raw page that was quarantined."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,12 +14,13 @@ from lgsco_api.console import queries as console_queries
 from lgsco_api.console.forms import first, read_query
 from lgsco_api.console.security import ViewerDep
 from lgsco_api.jobs import queries
-from lgsco_api.jobs.schemas import FailureRead, LastRun, RunDetail, RunRead, run_read
+from lgsco_api.jobs.schemas import FailureRead, RunDetail, RunRead, run_read
 from lgsco_api.kit.deps import SessionDep, SettingsDep
 from lgsco_api.status.service import queue_depth
-from lgsco_shared.domain import RunKind, RunStatus
+from lgsco_shared import schedules
+from lgsco_shared.crontime import DEFAULT_TIMEZONE
+from lgsco_shared.domain import RunKind, RunStatus, ScheduleKind
 from lgsco_shared.runs import ACTIVE
-from lgsco_shared.schedule import SCHEDULE
 
 router = APIRouter()
 PAGE_SIZE = 25
@@ -61,6 +62,20 @@ async def list_runs(
 ) -> HTMLResponse:
     if (refusal := pages.refuse_read(request, viewer)) is not None:
         return refusal
+    return await runs_page(request, session, settings, viewer)
+
+
+async def runs_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    viewer: ViewerDep,
+    *,
+    status_code: int = 200,
+    **extra: Any,
+) -> HTMLResponse:
+    """The runs page: schedules (as GET /v1/schedules lists them), the queue and recent runs;
+    `extra` carries the schedule form's values and errors when it is shown again."""
     query = read_query(request)
     kind = _enum(RunKind, first(query, "kind"))
     status = _enum(RunStatus, first(query, "status"))
@@ -70,18 +85,6 @@ async def list_runs(
     )
     counts = await queries.failure_counts(session, [r.id for r in found])
     runs = [RunRead(**run_read(r, counts.get(r.id, 0))) for r in found]
-    latest = await queries.latest_scheduled(session, [job.name for job in SCHEDULE])
-    now = datetime.now(UTC)
-    schedule = [
-        {
-            "job": job,
-            "next_run_at": job.next_run(now) if settings.schedule_enabled else None,
-            "last_run": LastRun.model_validate(latest[job.name], from_attributes=True)
-            if job.name in latest
-            else None,
-        }
-        for job in SCHEDULE
-    ]
     context = {
         "section": "runs",
         "runs": runs,
@@ -92,12 +95,18 @@ async def list_runs(
         "statuses": list(RunStatus),
         "next_id": next_id,
         "paged": before is not None,
-        "schedule": schedule,
+        "schedules": await schedules.list_schedules(session, settings),
+        "schedule_kinds": list(ScheduleKind),
+        "schedule_values": {"timezone": DEFAULT_TIMEZONE},
+        "schedule_errors": {},
+        "changed": parse_id(first(query, "schedule") or ""),
         "schedule_enabled": settings.schedule_enabled,
         "queue_depth": await queue_depth(request),
         "active": sum(1 for r in runs if r.status in ACTIVE),
+        "ACTIVE": ACTIVE,
+        **extra,
     }
-    return pages.render(request, "runs.html", context)
+    return pages.render(request, "runs.html", context, status_code=status_code)
 
 
 async def _run_context(session: SessionDep, run_id: int) -> dict[str, Any] | None:

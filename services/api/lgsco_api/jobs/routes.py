@@ -1,34 +1,21 @@
-"""/v1/jobs and /v1/schedules: ask the worker for ingest runs, and watch what it does."""
+"""/v1/jobs: ask the worker for ingest runs, and watch what it does (schedules: schedules.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Response
 from redis.exceptions import RedisError
 
 from lgsco_api.jobs import queries
-from lgsco_api.jobs.schemas import (
-    FailureRead,
-    JobAccepted,
-    LastRun,
-    RunDetail,
-    RunPage,
-    RunRead,
-    ScheduleRead,
-    Schedules,
-    run_read,
-)
+from lgsco_api.jobs.schemas import FailureRead, JobAccepted, RunDetail, RunPage, RunRead, run_read
 from lgsco_api.kit.auth import JobsWriteDep, ReadDep
-from lgsco_api.kit.deps import QueueDep, RowCursorParam, SessionDep, SettingsDep, row_cursor
+from lgsco_api.kit.deps import QueueDep, RowCursorParam, SessionDep, row_cursor
 from lgsco_api.kit.errors import NotFound, Unavailable
 from lgsco_api.kit.schemas import AUTH_ERRORS, ERRORS, NOT_FOUND
 from lgsco_shared import runs
 from lgsco_shared.domain import RunKind, RunStatus
 from lgsco_shared.jobs import JobRequest
-from lgsco_shared.models import IngestRun
-from lgsco_shared.schedule import SCHEDULE
 
 router = APIRouter(tags=["jobs"], responses=ERRORS)
 MAX_ID = 2**31 - 1
@@ -105,28 +92,3 @@ async def get_job(
         **run_read(run, counts.get(run_id, 0)),
         failures=[FailureRead.model_validate(f, from_attributes=True) for f in failures],
     )
-
-
-@router.get("/schedules", response_model=Schedules)
-async def list_schedules(session: SessionDep, settings: SettingsDep, _: ReadDep) -> Schedules:
-    """What the worker runs on its own and when (UTC): each job's cron, next and last run."""
-    latest = await queries.latest_scheduled(session, [job.name for job in SCHEDULE])
-    now = datetime.now(UTC)
-    return Schedules(
-        enabled=settings.schedule_enabled,
-        jobs=[
-            ScheduleRead(
-                name=job.name,
-                kind=job.kind,
-                cron=job.cron,
-                description=job.description,
-                next_run_at=job.next_run(now) if settings.schedule_enabled else None,
-                last_run=_last(latest.get(job.name)),
-            )
-            for job in SCHEDULE
-        ],
-    )
-
-
-def _last(run: IngestRun | None) -> LastRun | None:
-    return LastRun.model_validate(run, from_attributes=True) if run is not None else None

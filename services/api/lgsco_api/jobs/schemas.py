@@ -1,4 +1,4 @@
-"""Ingest runs as operations see them, and the worker's schedule."""
+"""Ingest runs as operations see them (schedules: lgsco_shared.schedules)."""
 
 from __future__ import annotations
 
@@ -47,6 +47,11 @@ class RunRead(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     heartbeat_at: datetime | None
+    cancel_requested_at: datetime | None = Field(
+        default=None,
+        description="When DELETE /v1/jobs/{id} asked the run to stop (it stops at a checkpoint).",
+    )
+    cancelled_by: str | None = Field(default=None, description="The key that cancelled it.")
     duration_seconds: float | None
     failures_count: int
     href: str = Field(examples=["/v1/jobs/42"])
@@ -71,21 +76,6 @@ class LastRun(BaseModel):
     status: RunStatus
     created_at: datetime
     finished_at: datetime | None
-
-
-class ScheduleRead(BaseModel):
-    name: str = Field(examples=["refresh_recent"])
-    kind: RunKind
-    cron: str = Field(examples=["15 3 * * *"])
-    description: str
-    next_run_at: datetime | None = Field(description="Next run (UTC); null when disabled.")
-    last_run: LastRun | None = Field(description="The newest run this scheduled job created.")
-
-
-class Schedules(BaseModel):
-    enabled: bool = Field(description="LGSCO_SCHEDULE_ENABLED on this deployment.")
-    timezone: str = "UTC"
-    jobs: list[ScheduleRead]
 
 
 def run_read(run: Any, failures_count: int) -> dict[str, Any]:
