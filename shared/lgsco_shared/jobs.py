@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from lgsco_shared import references
+from lgsco_shared import crawlrange, references
 from lgsco_shared.domain import RunKind
 
 # arq function names (services/ingest/lgsco_ingest/worker.py registers functions with these names)
@@ -78,6 +78,10 @@ class CrawlRequest(BaseModel):
             )
         # A 'to' after today is crawled up to today (the run's params show the date used).
         self.to = min(self.to, today)
+        # Bounded by the default here; the API, the console and the CLI check their setting.
+        refused = crawlrange.refusal(self.from_, self.to, crawlrange.DEFAULT_MAX_MONTHS * 10)
+        if refused is not None:
+            raise ValueError(refused)
         return self
 
     def job_key(self) -> str:

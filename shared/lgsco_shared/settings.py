@@ -80,6 +80,11 @@ class Settings(BaseSettings):
         ge=0,
         description="Requests a minute for one valid API key, from any address; 0: no limit.",
     )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Proxy addresses or networks whose X-Forwarded-For is believed (JSON list); "
+        "empty: none, not even loopback.",
+    )
     max_body_bytes: int = Field(
         default=65536,
         ge=1024,
@@ -103,6 +108,12 @@ class Settings(BaseSettings):
         description="Most requests a day one schedule may be projected to make to the site "
         "(a schedule above it, or above what REQUESTS_PER_SECOND allows in a day, is refused).",
     )
+    max_crawl_months: int = Field(
+        default=120,
+        ge=1,
+        le=1200,
+        description="Months one crawl may span (API, console, `lgsco crawl`); longer is refused.",
+    )
     recheck_days: int = Field(
         default=30, ge=1, le=365, description="Days over which every stored decision is rechecked."
     )
@@ -113,7 +124,52 @@ class Settings(BaseSettings):
         description="Seconds without a heartbeat after which a running run is resumed by another "
         "worker (the heartbeat is sent every quarter of it).",
     )
+    parse_max_tags: int = Field(
+        default=15_000,
+        ge=100,
+        le=1_000_000,
+        description="Most `<` in a page handed to the parser; more: quarantined unparsed.",
+    )
+    parse_max_formatting: int = Field(
+        default=3_000,
+        ge=0,
+        description="Most formatting elements (a, b, i, em, strong, font, span...) opened in a "
+        "page; more: quarantined unparsed. 0: no ceiling.",
+    )
+    parse_max_unclosed_formatting: int = Field(
+        default=200,
+        ge=0,
+        description="Most formatting elements a page opens and never closes; more: quarantined "
+        "unparsed. 0: no ceiling.",
+    )
+    parse_max_depth: int = Field(
+        default=400,
+        ge=0,
+        description="Deepest nesting of elements (an estimate) in a page; deeper: quarantined "
+        "unparsed. 0: no ceiling.",
+    )
+    parse_cpu_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="CPU seconds one page may take in the parser process before it is stopped "
+        "and the page quarantined.",
+    )
+    parse_memory_mb: int = Field(
+        default=768,
+        ge=128,
+        le=65536,
+        description="Address-space limit of each parser process, in MB.",
+    )
+    parse_processes: int = Field(
+        default=2, ge=1, le=16, description="Parser processes at most (started on first use)."
+    )
 
+    console_secret: str | None = Field(
+        default=None,
+        description="Secret signing the console's form (CSRF) seeds; set the same on every API "
+        "replica. Unset: one drawn at start-up (forms open across a restart must be sent again).",
+    )
     public_url: str | None = Field(
         default=None,
         description="Base URL of this API in links sent to subscribers; unset: http://API_HOST:API_PORT.",
@@ -127,6 +183,24 @@ class Settings(BaseSettings):
     )
     webhook_timeout: float = Field(
         default=10.0, gt=0, le=60, description="Seconds a subscriber has to answer one delivery."
+    )
+    webhook_concurrency: int = Field(
+        default=8,
+        ge=1,
+        le=64,
+        description="Deliveries in flight at once on one worker (one per subscription at most).",
+    )
+    webhook_max_per_key: int = Field(
+        default=20,
+        ge=1,
+        le=10_000,
+        description="Active subscriptions one API key may hold.",
+    )
+    webhook_max_per_host: int = Field(
+        default=10,
+        ge=1,
+        le=10_000,
+        description="Active subscriptions, of all keys, whose callbacks go to one host.",
     )
     webhook_retry_hours: float = Field(
         default=48.0,
@@ -143,6 +217,20 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL with a host, like https://www.lgo.org.uk")
         return value.rstrip("/")
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an address or network, like 10.0.0.5 or 10.0.0.0/8"
+                ) from None
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _database_is_postgres(cls, value: str | None) -> str | None:
@@ -154,6 +242,11 @@ class Settings(BaseSettings):
                 "must be a PostgreSQL URL (postgresql://...); no other database is supported"
             )
         return value
+
+    @field_validator("console_secret")
+    @classmethod
+    def _console_secret(cls, value: str | None) -> str | None:
+        return value or None
 
     @field_validator("public_url")
     @classmethod

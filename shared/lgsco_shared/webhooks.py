@@ -14,7 +14,8 @@ import secrets
 import socket
 import time
 from collections.abc import Sequence
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 DECISION_PUBLISHED = "decision.published"
 DECISION_CHANGED = "decision.changed"
@@ -102,6 +103,20 @@ def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
 
 def check_callback(url: str, *, allow_http: bool, allowed_hosts: Sequence[str]) -> None:
     """Raise CallbackRejected unless `url` may be called."""
+    resolve_callback(url, allow_http=allow_http, allowed_hosts=allowed_hosts)
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    """The addresses `host` resolves to, in the resolver's order (one place, so that the
+    delivery connects to an address this returned and checked: see `pin`)."""
+    infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def resolve_callback(url: str, *, allow_http: bool, allowed_hosts: Sequence[str]) -> list[str]:
+    """Raise CallbackRejected unless `url` may be called; else the addresses checked, to connect
+    to one of them and nowhere else (a name resolved again may point elsewhere: DNS rebinding).
+    """
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http"):
         raise CallbackRejected(f"callback URL must be https:// (got {parts.scheme or 'no'} scheme)")
@@ -112,14 +127,16 @@ def check_callback(url: str, *, allow_http: bool, allowed_hosts: Sequence[str]) 
     host = parts.hostname
     if not host or parts.username or parts.password:
         raise CallbackRejected("callback URL needs a host and no user:password part")
-    if host in allowed_hosts:
-        return
     try:
-        infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError) as exc:
+        addresses = _resolve(host, parts.port or (443 if parts.scheme == "https" else 80))
+    except (socket.gaierror, UnicodeError, ValueError) as exc:
         raise CallbackRejected(f"callback host {host!r} does not resolve: {exc}") from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
+    if not addresses:
+        raise CallbackRejected(f"callback host {host!r} does not resolve")
+    if host in allowed_hosts:
+        return addresses
+    for text_ in addresses:
+        address = ipaddress.ip_address(text_.split("%", 1)[0])
         if str(address) in allowed_hosts:
             continue
         if not is_public(address):
@@ -129,3 +146,29 @@ def check_callback(url: str, *, allow_http: bool, allowed_hosts: Sequence[str]) 
                 "link-local or reserved address, or one carried inside IPv6); list it in "
                 "LGSCO_WEBHOOK_ALLOWED_HOSTS to allow it"
             )
+    return addresses
+
+
+@dataclass(frozen=True, slots=True)
+class Pinned:
+    """A request to a callback URL addressed to one checked IP address: the URL names the
+    address, the Host header and the TLS server name (SNI, and the certificate check) the host."""
+
+    url: str
+    host_header: str
+    sni_hostname: str
+
+
+def pin(url: str, address: str) -> Pinned:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    literal = f"[{address}]" if ":" in address else address
+    netloc = literal if parts.port is None else f"{literal}:{parts.port}"
+    host_header = host if parts.port is None else f"{host}:{parts.port}"
+    if ":" in host:  # an IPv6 literal in the URL itself
+        host_header = f"[{host}]" if parts.port is None else f"[{host}]:{parts.port}"
+    return Pinned(
+        url=urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")),
+        host_header=host_header,
+        sni_hostname=host,
+    )

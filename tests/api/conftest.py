@@ -99,3 +99,21 @@ def make_key(session: AsyncSession) -> Callable[..., Any]:
         return {"Authorization": f"Bearer {token}"}
 
     return make
+
+
+@function_loop
+async def reader(make_key: Callable[..., Any]) -> dict[str, str]:
+    """A council's key with scope `read`: council data (remedy tracking, runs) needs one even
+    when public decision data is open."""
+    headers: dict[str, str] = await make_key("read", name="council reader")
+    return headers
+
+
+@function_loop
+async def council_api(
+    database_url: str, redis_url: str, session: AsyncSession, reader: dict[str, str]
+) -> AsyncIterator[AsyncClient]:
+    """The API over the test transaction, every request sent with a council's `read` key."""
+    async for c in _client(build_app(database_url, redis_url, session)):
+        c.headers.update(reader)
+        yield c

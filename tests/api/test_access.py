@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lgsco_api.keys import service as keys
 from lgsco_api.kit.auth import get_principal
+from lgsco_api.kit.openapi import private_operations
 from lgsco_api.main import create_app
 from lgsco_shared.models import ApiKey
 from lgsco_shared.queue import QUEUE_NAME
@@ -71,9 +72,11 @@ class Operation:
     params: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
+    private: bool = False  # council data: a key is needed even when reads are open
+    also: tuple[str, ...] = ()  # other scopes that pass
 
     def __str__(self) -> str:
-        return f"{self.method} {self.path} [{self.scope}]"
+        return f"{self.method} {self.path} [{self.scope}{', private' if self.private else ''}]"
 
 
 def _example(schema: dict[str, Any], parameter: dict[str, Any]) -> str:
@@ -107,11 +110,32 @@ def _body(spec: dict[str, Any], operation: dict[str, Any]) -> Any:
     return first.get("value", first) if isinstance(first, dict) and "value" in first else first
 
 
+# Council data, private whatever LGSCO_REQUIRE_API_KEY says: remedy tracking (its reads and its
+# statistics: evidence notes, status history, the names of the keys that changed them), runs and
+# schedules (failures with their raw pages). Everything else a GET serves is the LGSCO's published
+# decisions and figures computed from them, open unless keys are required.
+PRIVATE_READS = {
+    ("GET", "/v1/remedies"),
+    ("GET", "/v1/remedies/{remedy_id}"),
+    ("GET", "/v1/remedies/{remedy_id}/history"),
+    ("GET", "/v1/stats/remedies"),
+    ("GET", "/v1/stats/compliance"),
+    ("GET", "/v1/jobs"),
+    ("GET", "/v1/jobs/{run_id}"),
+    ("GET", "/v1/schedules"),
+}
+
+
+def also_scopes(route: APIRoute) -> tuple[str, ...]:
+    return tuple(s for call in calls(route.dependant) for s in getattr(call, "also", ()))
+
+
 def protected_operations() -> list[Operation]:
     """Every route that authenticates, with a request that passes validation where examples
     allow (the 'with the scope' column then shows a real answer, not a 422)."""
     app = create_app(make_settings(), database_url="postgresql://unused/x", redis_url="redis://x")
     spec = app.openapi()
+    private = private_operations(app)
     found = []
     for method, path, route in api_routes(app):
         if get_principal not in set(calls(route.dependant)):
@@ -129,7 +153,19 @@ def protected_operations() -> list[Operation]:
         if method == "PATCH":
             headers.setdefault("If-Match", '"1"')
         scope = required_scope(route) or "none"
-        found.append(Operation(method, path, scope, url, params, headers, _body(spec, operation)))
+        found.append(
+            Operation(
+                method,
+                path,
+                scope,
+                url,
+                params,
+                headers,
+                _body(spec, operation),
+                private=(path, method.lower()) in private,
+                also=also_scopes(route),
+            )
+        )
     return found
 
 
@@ -163,6 +199,17 @@ class TestEveryEndpointIsProtected:
         }
         assert documented == {(o.method, o.path) for o in OPERATIONS}
 
+    def test_council_data_needs_a_key_and_published_data_does_not(self) -> None:
+        private = {(o.method, o.path) for o in OPERATIONS if o.private}
+        assert private == PRIVATE_READS
+        app = create_app(
+            make_settings(), database_url="postgresql://unused/x", redis_url="redis://x"
+        )
+        spec = app.openapi()
+        for method, path in PRIVATE_READS:
+            assert {} not in spec["paths"][path][method.lower()]["security"], path
+        assert {} in spec["paths"]["/v1/decisions"]["get"]["security"]
+
 
 @pytest.fixture
 async def cleanup_queue(redis_url: str) -> AsyncIterator[list[int]]:
@@ -176,10 +223,10 @@ async def cleanup_queue(redis_url: str) -> AsyncIterator[list[int]]:
     await redis.aclose()
 
 
-def expected(scope: str, who: str, keys_required: bool) -> int | str:
+def expected(scope: str, who: str, keys_required: bool, private: bool = False) -> int | str:
     if who == "revoked":
         return 401  # a key that is sent is checked even where none is needed
-    open_read = scope == "read" and not keys_required
+    open_read = scope == "read" and not keys_required and not private
     if who == "none":
         return NOT_AUTH if open_read else 401
     if who == "lacking":
@@ -202,7 +249,7 @@ class TestAccessMatrix:
     ) -> None:
         revoked = await make_key("admin", name="revoked")
         await keys.revoke_key(session, "revoked")
-        other = next(s for s in keys.SCOPES if s not in (operation.scope, "admin"))
+        other = next(s for s in keys.SCOPES if s not in (operation.scope, "admin", *operation.also))
         principals = {
             "none": {},
             "revoked": revoked,
@@ -219,7 +266,7 @@ class TestAccessMatrix:
                     headers=operation.headers | auth,
                     json=operation.body,
                 )
-                want = expected(operation.scope, who, keys_required)
+                want = expected(operation.scope, who, keys_required, operation.private)
                 where = f"{operation} as {who}: {response.status_code} {response.text[:300]}"
                 assert response.status_code < 500, where
                 if want == NOT_AUTH:

@@ -105,7 +105,7 @@ class TestSubmitJob:
 
 class TestRuns:
     async def test_detail_has_counts_timings_and_failures(
-        self, api: AsyncClient, session: AsyncSession
+        self, api: AsyncClient, council_api: AsyncClient, session: AsyncSession
     ) -> None:
         run = IngestRun(
             kind=RunKind.CRAWL,
@@ -122,10 +122,10 @@ class TestRuns:
             )
         )
         await session.flush()
-        listing = (await api.get("/v1/jobs", params={"kind": "crawl"})).json()
+        listing = (await council_api.get("/v1/jobs", params={"kind": "crawl"})).json()
         assert listing["items"][0]["id"] == run.id
         assert listing["items"][0]["failures_count"] == 1
-        detail = (await api.get(f"/v1/jobs/{run.id}")).json()
+        detail = (await council_api.get(f"/v1/jobs/{run.id}")).json()
         assert detail["counts"] == {"new": 3, "failed": 1}
         assert detail["failures"][0]["reason"] == "no article"
-        assert (await api.get("/v1/jobs/2147483000")).status_code == 404
+        assert (await council_api.get("/v1/jobs/2147483000")).status_code == 404

@@ -36,25 +36,31 @@ async def seed(session: AsyncSession) -> dict[str, Any]:
 
 class TestListRemedies:
     async def test_overdue_is_derived_from_the_due_date(
-        self, api: AsyncClient, session: AsyncSession
+        self, api: AsyncClient, council_api: AsyncClient, session: AsyncSession
     ) -> None:
         rows = await seed(session)
-        response = await api.get("/v1/remedies", params={"organisation": ORG})
+        response = await council_api.get("/v1/remedies", params={"organisation": ORG})
         statuses = {r["id"]: r["status"] for r in response.json()["items"]}
         assert statuses == {
             rows["overdue"].id: "overdue",
             rows["pending"].id: "pending",
             rows["done"].id: "completed",
         }
-        only = await api.get("/v1/remedies", params={"organisation": ORG, "status": "overdue"})
+        only = await council_api.get(
+            "/v1/remedies", params={"organisation": ORG, "status": "overdue"}
+        )
         assert [r["id"] for r in only.json()["items"]] == [rows["overdue"].id]
 
-    async def test_filters_and_pages(self, api: AsyncClient, session: AsyncSession) -> None:
+    async def test_filters_and_pages(
+        self, api: AsyncClient, council_api: AsyncClient, session: AsyncSession
+    ) -> None:
         rows = await seed(session)
         reference = rows["decision"].reference.replace(" ", "")
-        first = (await api.get("/v1/remedies", params={"decision": reference, "limit": 2})).json()
+        first = (
+            await council_api.get("/v1/remedies", params={"decision": reference, "limit": 2})
+        ).json()
         second = (
-            await api.get(
+            await council_api.get(
                 "/v1/remedies",
                 params={"decision": reference, "limit": 2, "cursor": first["next_cursor"]},
             )
@@ -62,18 +68,22 @@ class TestListRemedies:
         ids = [r["id"] for r in first["items"] + second["items"]]
         assert ids == sorted(r.id for r in (rows["overdue"], rows["pending"], rows["done"]))
         assert second["next_cursor"] is None
-        typed = await api.get(
+        typed = await council_api.get(
             "/v1/remedies", params={"organisation": ORG, "type": "financial_payment"}
         )
         assert [r["amount"] for r in typed.json()["items"]] == ["300.00"]
-        due = await api.get(
+        due = await council_api.get(
             "/v1/remedies", params={"organisation": ORG, "due_after": str(date.today())}
         )
         assert [r["id"] for r in due.json()["items"]] == [rows["pending"].id]
 
-    async def test_csv(self, api: AsyncClient, session: AsyncSession) -> None:
+    async def test_csv(
+        self, api: AsyncClient, council_api: AsyncClient, session: AsyncSession
+    ) -> None:
         await seed(session)
-        response = await api.get("/v1/remedies", params={"organisation": ORG, "format": "csv"})
+        response = await council_api.get(
+            "/v1/remedies", params={"organisation": ORG, "format": "csv"}
+        )
         lines = response.content.decode("utf-8-sig").strip().splitlines()
         assert lines[0].startswith("id,decision_reference,")
         assert len(lines) == 4
@@ -108,12 +118,12 @@ class TestUpdateRemedy:
         assert stale.status_code == 412
 
     async def test_update_bumps_the_etag_and_records_history(
-        self, api: AsyncClient, session: AsyncSession, make_key: Any
+        self, api: AsyncClient, council_api: AsyncClient, session: AsyncSession, make_key: Any
     ) -> None:
         rows = await seed(session)
         headers = await make_key("remedies:write", name="officer-b")
         url = f"/v1/remedies/{rows['overdue'].id}"
-        etag = (await api.get(url)).headers["etag"]
+        etag = (await council_api.get(url)).headers["etag"]
         assert etag == '"1"'
         body = {"status": "completed", "completed_on": str(date.today()), "evidence_note": "Sent"}
         response = await api.patch(url, json=body, headers=headers | {"If-Match": etag})
@@ -125,7 +135,7 @@ class TestUpdateRemedy:
             url, json={"evidence_note": "x"}, headers=headers | {"If-Match": etag}
         )
         assert again.status_code == 412
-        history = (await api.get(f"{url}/history")).json()
+        history = (await council_api.get(f"{url}/history")).json()
         assert len(history) == 1
         assert history[0]["actor"] == "officer-b"
         assert history[0]["changes"]["status"] == {"from": "pending", "to": "completed"}
@@ -141,19 +151,23 @@ class TestUpdateRemedy:
             assert response.status_code == 422, body
             assert response.json()["errors"]
 
-    async def test_unknown_remedy(self, api: AsyncClient, make_key: Any) -> None:
+    async def test_unknown_remedy(
+        self, api: AsyncClient, council_api: AsyncClient, make_key: Any
+    ) -> None:
         headers = await make_key("admin") | {"If-Match": '"1"'}
         response = await api.patch(
             "/v1/remedies/2147483000", json={"status": "completed"}, headers=headers
         )
         assert response.status_code == 404
-        assert (await api.get("/v1/remedies/2147483000/history")).status_code == 404
+        assert (await council_api.get("/v1/remedies/2147483000/history")).status_code == 404
 
 
 class TestRemedyStatistics:
-    async def test_by_type_and_status(self, api: AsyncClient, session: AsyncSession) -> None:
+    async def test_by_type_and_status(
+        self, api: AsyncClient, council_api: AsyncClient, session: AsyncSession
+    ) -> None:
         await seed(session)
-        body = (await api.get("/v1/stats/remedies", params={"organisation": ORG})).json()
+        body = (await council_api.get("/v1/stats/remedies", params={"organisation": ORG})).json()
         assert body["total"] == 3
         assert body["by_status"] == {
             "pending": 1,
@@ -170,9 +184,11 @@ class TestRemedyStatistics:
             "amount_total": "300.00",
         }
 
-    async def test_compliance(self, api: AsyncClient, session: AsyncSession) -> None:
+    async def test_compliance(
+        self, api: AsyncClient, council_api: AsyncClient, session: AsyncSession
+    ) -> None:
         await seed(session)
-        body = (await api.get("/v1/stats/compliance", params={"organisation": ORG})).json()
+        body = (await council_api.get("/v1/stats/compliance", params={"organisation": ORG})).json()
         [row] = body["organisations"]
         assert row["organisation"] == ORG
         assert row["with_deadline"] == {
@@ -197,7 +213,7 @@ class TestComplianceTellsTheTruth:
     """Rates only from remedies that fell due; everything else is counted, never rated."""
 
     async def test_no_rate_from_remedies_with_no_deadline(
-        self, api: AsyncClient, session: AsyncSession
+        self, api: AsyncClient, council_api: AsyncClient, session: AsyncSession
     ) -> None:
         org = "Nodeadline Borough Council"
         decision = await make_decision(session, organisations=(org,), decided_on=PAST)
@@ -210,7 +226,7 @@ class TestComplianceTellsTheTruth:
             status=RemedyStatus.COMPLETED,
             commitment=RemedyCommitment.ALREADY_DONE,
         )
-        body = (await api.get("/v1/stats/compliance", params={"organisation": org})).json()
+        body = (await council_api.get("/v1/stats/compliance", params={"organisation": org})).json()
         [row] = body["organisations"]
         assert row["remedies"] == 24
         assert row["remedied_before_decision"] == 1
@@ -222,7 +238,7 @@ class TestComplianceTellsTheTruth:
             assert row[name]["reason"] == "no remedy with a stated deadline has fallen due"
 
     async def test_offered_and_not_required_enter_no_rate(
-        self, api: AsyncClient, session: AsyncSession
+        self, api: AsyncClient, council_api: AsyncClient, session: AsyncSession
     ) -> None:
         org = "Offering District Council"
         decision = await make_decision(session, organisations=(org,), decided_on=PAST)
@@ -242,7 +258,7 @@ class TestComplianceTellsTheTruth:
             completed_on=PAST + timedelta(days=2),
             commitment=RemedyCommitment.RECOMMENDED,
         )
-        body = (await api.get("/v1/stats/compliance", params={"organisation": org})).json()
+        body = (await council_api.get("/v1/stats/compliance", params={"organisation": org})).json()
         [row] = body["organisations"]
         assert (row["offered"], row["not_required"], row["recommended"]) == (1, 1, 1)
         assert row["with_deadline"]["completed_late"] == 1
@@ -257,11 +273,11 @@ class TestComplianceTellsTheTruth:
 
 class TestProvenanceOfStatus:
     async def test_a_council_update_records_the_status(
-        self, api: AsyncClient, session: AsyncSession, make_key: Any
+        self, api: AsyncClient, council_api: AsyncClient, session: AsyncSession, make_key: Any
     ) -> None:
         rows = await seed(session)
         remedy = rows["pending"]
-        before = (await api.get(f"/v1/remedies/{remedy.id}")).json()
+        before = (await council_api.get(f"/v1/remedies/{remedy.id}")).json()
         assert (before["status_source"], before["commitment"]) == ("inferred", "agreed")
         response = await api.patch(
             f"/v1/remedies/{remedy.id}",

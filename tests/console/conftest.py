@@ -23,6 +23,7 @@ function_loop = pytest_asyncio.fixture(loop_scope="function")
 # The API tests' fixtures, shared: `session` (a rolled-back transaction) and `make_key`.
 session = api_fixtures.session
 make_key = api_fixtures.make_key
+reader = api_fixtures.reader  # a council's `read` key: runs and remedies need one
 
 
 def console_app(
@@ -99,10 +100,16 @@ def csrf(tree: LexborHTMLParser, form_selector: str) -> str:
 async def send_form(
     client: AsyncClient, path: str, data: dict[str, str], **kwargs: Any
 ) -> Response:
+    """POST a form as a browser does from one of the site's pages (with the page's Origin)."""
+    origin = str(client.base_url).rstrip("/")
     return await client.post(
         path,
         content="&".join(f"{k}={_quote(v)}" for k, v in data.items()),
-        headers={"content-type": "application/x-www-form-urlencoded", **kwargs.pop("headers", {})},
+        headers={
+            "content-type": "application/x-www-form-urlencoded",
+            "origin": origin,
+            **kwargs.pop("headers", {}),
+        },
         **kwargs,
     )
 

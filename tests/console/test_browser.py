@@ -98,8 +98,10 @@ class Watch:
         assert self.errors == []
 
 
-def api(base: str, path: str, **params: Any) -> Any:
-    response = httpx.get(base + path, params=params, timeout=10)
+def api(base: str, path: str, token: str | None = None, **params: Any) -> Any:
+    """The API's JSON; council data (runs, schedules) with the key `token`."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = httpx.get(base + path, params=params, headers=headers, timeout=10)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -117,9 +119,13 @@ def rate(value: float | None) -> str:
 
 
 def test_each_page_shows_the_api_numbers(
-    browser: Browser, crawled_server: str, decisions: list[CorpusEntry]
+    browser: Browser,
+    crawled_server: str,
+    crawled_database_url: str,
+    decisions: list[CorpusEntry],
 ) -> None:
     base = crawled_server
+    token = in_thread(_make_key(crawled_database_url, "e2e-reader", "read"))
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     watch = Watch(page, base)
@@ -137,7 +143,7 @@ def test_each_page_shows_the_api_numbers(
 
     page.click("nav >> text=Runs")
     assert page.title().startswith("Runs –")
-    schedules = api(base, "/v1/schedules")["items"]
+    schedules = api(base, "/v1/schedules", token)["items"]
     assert page.locator("#schedule tbody tr").count() == max(1, len(schedules))
     shot(page, "runs")
 
@@ -217,10 +223,12 @@ def test_pages_fit_a_narrow_screen(browser: Browser, crawled_server: str) -> Non
     context.close()
 
 
-async def _make_key(database_url: str) -> str:
+async def _make_key(
+    database_url: str, name: str = "e2e-operator", scope: str = "jobs:write"
+) -> str:
     engine = make_engine(database_url, pool=False)
     async with make_sessionmaker(engine).begin() as session:
-        _key, token = await keys.create_key(session, "e2e-operator", ["jobs:write"])
+        _key, token = await keys.create_key(session, name, [scope])
     await engine.dispose()
     return token
 
@@ -320,7 +328,7 @@ def test_request_a_job_by_keyboard_and_watch_it_finish(
         assert page.evaluate("() => window.notReloaded === true")  # updated in place, by script
         assert page.title().startswith(f"Run {run_id} (succeeded)")
         assert page.inner_text("#progress-news") == f"Run {run_id} succeeded: 1 new."  # read out
-        detail = api(base, f"/v1/jobs/{run_id}")
+        detail = api(base, f"/v1/jobs/{run_id}", token)
         assert detail["status"] == "succeeded"
         shown = page.locator("#run-counts td[data-count]").evaluate_all(
             "cells => Object.fromEntries(cells.map(c => [c.dataset.count, Number(c.innerText)]))"

@@ -70,7 +70,7 @@ async def quarantine(session: AsyncSession, run: IngestRun, body: str = HOSTILE)
 
 class TestRunList:
     async def test_rows_equal_the_api_listing(
-        self, own_site: AsyncClient, session: AsyncSession
+        self, own_site: AsyncClient, reader: dict[str, str], session: AsyncSession
     ) -> None:
         done = await make_run(session)
         await quarantine(session, done)
@@ -83,7 +83,7 @@ class TestRunList:
             error="FetchError: the site answered 503 six times",
         )
         tree = page(await own_site.get("/console/runs"))
-        listing = (await own_site.get("/v1/jobs", params={"limit": 25})).json()
+        listing = (await own_site.get(headers=reader, url="/v1/jobs", params={"limit": 25})).json()
         rows = tree.css("#runs tbody tr")
         assert [int(str(r.attributes["data-run"])) for r in rows] == [
             i["id"] for i in listing["items"]
@@ -104,7 +104,7 @@ class TestRunList:
         assert text(rows[1].css_first("[data-field=duration]")) == "1 min 5 s"
 
     async def test_filters_and_pages_like_the_api(
-        self, own_site: AsyncClient, session: AsyncSession
+        self, own_site: AsyncClient, reader: dict[str, str], session: AsyncSession
     ) -> None:
         for _ in range(27):
             await make_run(session)
@@ -121,16 +121,22 @@ class TestRunList:
         older = first.css_first("a[rel=next]")
         assert older is not None
         second = page(await own_site.get(str(older.attributes["href"])))
-        api_first = (await own_site.get("/v1/jobs", params={"limit": 25})).json()
+        api_first = (
+            await own_site.get(headers=reader, url="/v1/jobs", params={"limit": 25})
+        ).json()
         api_second = (
-            await own_site.get("/v1/jobs", params={"limit": 25, "cursor": api_first["next_cursor"]})
+            await own_site.get(
+                headers=reader,
+                url="/v1/jobs",
+                params={"limit": 25, "cursor": api_first["next_cursor"]},
+            )
         ).json()
         assert [int(str(r.attributes["data-run"])) for r in second.css("#runs tbody tr")] == [
             i["id"] for i in api_second["items"]
         ]
 
     async def test_shows_the_schedules_with_last_and_next_run_and_the_queue(
-        self, own_site: AsyncClient, session: AsyncSession
+        self, own_site: AsyncClient, reader: dict[str, str], session: AsyncSession
     ) -> None:
         schedule = Schedule(
             name="console-daily",
@@ -158,7 +164,7 @@ class TestRunList:
         )
         await session.flush()
         tree = page(await own_site.get("/console/runs"))
-        listed = (await own_site.get("/v1/schedules")).json()["items"]
+        listed = (await own_site.get(headers=reader, url="/v1/schedules")).json()["items"]
         rows = tree.css("#schedule tbody tr")
         assert len(rows) == len(listed) >= 1
         for row, item in zip(rows, listed, strict=True):
@@ -178,13 +184,13 @@ class TestRunList:
         # Without a jobs:write key: no actions, a note on what is needed.
         assert tree.css_first("#schedule form") is None
         assert tree.css_first("#schedule-needs-key") is not None
-        status = (await own_site.get("/v1/status")).json()
+        status = (await own_site.get(headers=reader, url="/v1/status")).json()
         assert number(text(tree.css_first("#queue-depth"))) == status["queue_depth"]
 
 
 class TestRunPage:
     async def test_shows_the_run_as_the_api_does_with_its_failures(
-        self, own_site: AsyncClient, session: AsyncSession
+        self, own_site: AsyncClient, reader: dict[str, str], session: AsyncSession
     ) -> None:
         run = await make_run(session)
         failure = await quarantine(session, run)
@@ -200,7 +206,7 @@ class TestRunPage:
             )
         )
         await session.flush()
-        detail = (await own_site.get(f"/v1/jobs/{run.id}")).json()
+        detail = (await own_site.get(headers=reader, url=f"/v1/jobs/{run.id}")).json()
         tree = page(await own_site.get(f"/console/runs/{run.id}"))
         assert text(tree.css_first("title")).startswith(f"Run {run.id} (succeeded) –")
         counts = {
@@ -308,14 +314,14 @@ class TestFailurePage:
         assert response.headers["content-disposition"].startswith("attachment")
 
     async def test_a_failure_without_a_page_says_so(
-        self, own_site: AsyncClient, session: AsyncSession
+        self, own_site: AsyncClient, reader: dict[str, str], session: AsyncSession
     ) -> None:
         run = await make_run(session)
         session.add(
             IngestFailure(run_id=run.id, reference=None, url="/x", kind="fetch", reason="timeout")
         )
         await session.flush()
-        detail = (await own_site.get(f"/v1/jobs/{run.id}")).json()
+        detail = (await own_site.get(headers=reader, url=f"/v1/jobs/{run.id}")).json()
         failure_id = detail["failures"][0]["id"]
         tree = page(await own_site.get(f"/console/failures/{failure_id}"))
         assert tree.css_first("#raw-source") is None

@@ -165,7 +165,7 @@ async def test_reparse_keeps_a_councils_remedy_tracking(
     assert len(remedy_ids) >= 2
     headers = {"Authorization": f"Bearer {make_remedy_officer}"}
     done = remedy_ids[0]
-    etag = (await api.get(f"/v1/remedies/{done}")).headers["ETag"]
+    etag = (await api.get(f"/v1/remedies/{done}", headers=headers)).headers["ETag"]
     patched = await api.patch(
         f"/v1/remedies/{done}",
         json={"status": "completed", "completed_on": "2025-01-06", "evidence_note": "Letter sent"},

@@ -20,8 +20,10 @@ from lgsco_api.kit import docs, errors, openapi
 from lgsco_api.kit.metrics import ApiMetrics
 from lgsco_api.kit.middleware import ApiMiddleware
 from lgsco_api.kit.params import known_parameters
+from lgsco_api.kit.proxies import TrustedProxiesMiddleware
 from lgsco_api.kit.queuestate import QueueState
 from lgsco_api.kit.ratelimit import RateLimiter, RateLimitMiddleware
+from lgsco_api.kit.redirects import NoHostReflectionMiddleware
 from lgsco_api.kit.security import RequestLimitMiddleware, SecurityHeadersMiddleware
 from lgsco_api.organisations import routes as organisations
 from lgsco_api.remedies import routes as remedies
@@ -135,4 +137,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Fast
     app.add_middleware(RequestLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(ApiMiddleware, metrics=app.state.metrics)
+    app.add_middleware(NoHostReflectionMiddleware, public_url=settings.public_url)
+    # Outermost: every layer inside sees the client address it may believe.
+    app.add_middleware(TrustedProxiesMiddleware, trusted=settings.trusted_proxies)
     return app

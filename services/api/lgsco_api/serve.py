@@ -32,6 +32,9 @@ def api_server(settings: Settings, urls: ServiceUrls) -> uvicorn.Server:
         log_config=None,
         access_log=False,
         lifespan="on",
+        # X-Forwarded-For is read by the app, from LGSCO_TRUSTED_PROXIES only (kit/proxies.py);
+        # uvicorn's own handling would trust it from loopback by default.
+        proxy_headers=False,
     )
     return _Server(config)
 

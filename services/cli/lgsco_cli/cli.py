@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from lgsco_api.keys.service import SCOPES
+from lgsco_ingest import parsebox
 from lgsco_shared import runtime
 from lgsco_shared.embedded import ServiceUrls
 from lgsco_shared.settings import Settings
@@ -35,7 +36,9 @@ def _attached(
 
 
 def _settings() -> Settings:
-    return runtime.load()
+    settings = runtime.load()
+    parsebox.configure(parsebox.limits_from(settings))
+    return settings
 
 
 @app.command()
@@ -144,13 +147,21 @@ def crawl(
 
 
 @app.command()
-def reparse() -> None:
+def reparse(
+    include_quarantined: Annotated[
+        bool,
+        typer.Option(
+            "--include-quarantined",
+            help="Also re-parse pages quarantined for a parser limit (skipped otherwise).",
+        ),
+    ] = False,
+) -> None:
     """Re-parse every stored raw page with the current parser (no network) and report changes."""
     from lgsco_cli.commands import reparse_stored
 
     settings = _settings()
     with _attached(settings) as urls:
-        asyncio.run(reparse_stored(urls, echo=typer.echo))
+        asyncio.run(reparse_stored(urls, echo=typer.echo, include_quarantined=include_quarantined))
 
 
 @keys_app.command("create")

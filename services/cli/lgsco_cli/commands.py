@@ -26,6 +26,7 @@ from lgsco_ingest.fetch import FetchError, SiteClient
 from lgsco_ingest.pipeline import Ingestor, IngestOutcome
 from lgsco_ingest.reparse import reparse_all
 from lgsco_ingest.worker import site_client
+from lgsco_shared import crawlrange
 from lgsco_shared.db import make_engine, make_sessionmaker
 from lgsco_shared.domain import FetchResult, RunKind, RunStatus
 from lgsco_shared.embedded import ServiceUrls
@@ -124,6 +125,10 @@ async def crawl_window(
     except FutureWindow as exc:
         echo(f"error: --from {exc}")
         return False
+    if refused := crawlrange.refusal(start, clamped, settings.max_crawl_months):
+        flag = "--from" if refused.startswith("'from'") else "--to"
+        echo(f"error: {flag} {refused}")
+        return False
     if clamped != end:
         echo(f"--to {end} is after today: crawling up to {clamped}")
     windows = list(month_windows(start, clamped))
@@ -189,11 +194,15 @@ async def crawl_window(
         return report.counts.get(FetchResult.FAILED.value, 0) == 0
 
 
-async def reparse_stored(urls: ServiceUrls, *, echo: Echo) -> None:
+async def reparse_stored(
+    urls: ServiceUrls, *, echo: Echo, include_quarantined: bool = False
+) -> None:
     engine = make_engine(urls.database_url, pool=False)
     try:
         counts = await reparse_all(
-            make_sessionmaker(engine), report=lambda ref, what: echo(f"{ref}  {what}")
+            make_sessionmaker(engine),
+            report=lambda ref, what: echo(f"{ref}  {what}"),
+            include_quarantined=include_quarantined,
         )
     finally:
         await engine.dispose()

@@ -34,9 +34,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lgsco_ingest import site, store
 from lgsco_ingest.fetch import SiteClient
+from lgsco_ingest.parsebox import Parser
 from lgsco_ingest.pipeline import Ingestor, IngestOutcome, Unchanged
-from lgsco_ingest.site.parse import parse_listing
 from lgsco_ingest.site.records import ParsedListing, ParseError
+from lgsco_shared import crawlrange
 from lgsco_shared.domain import FetchResult
 from lgsco_shared.models import CrawlWindow, ListingFetch
 from lgsco_shared.references import normalise as normalise_reference
@@ -122,12 +123,14 @@ class Crawler:
         revisit_every: float = REVISIT_EVERY,
         today: Callable[[], date] = today_utc,
         checkpoint: Checkpoint | None = None,
+        parser: Parser | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._stop_here = checkpoint
         self._client = client
         self._tally: Counter[str] = Counter()
-        self._ingestor = Ingestor(sessionmaker, client, tally=self._tally)
+        self._parser = parser or Parser()
+        self._ingestor = Ingestor(sessionmaker, client, tally=self._tally, parser=self._parser)
         self._concurrency = concurrency
         self._lease = lease
         self._revisit_every = revisit_every
@@ -152,6 +155,7 @@ class Crawler:
         """
         report = CrawlReport()
         today = self._today()
+        start = max(start, crawlrange.EARLIEST)  # nothing is dated before: no empty windows
         clamped = check_dates(start, end, today)
         if clamped != end:
             report.clamped_to = clamped
@@ -358,7 +362,9 @@ class Crawler:
         )
         page = await self._client.get(path)  # FetchError propagates: the run records it
         try:
-            listing = parse_listing(page.text, url=path) if page.status == 200 else None
+            listing = (
+                await self._parser.listing(page.text, url=path) if page.status == 200 else None
+            )
         except ParseError as exc:
             await self._record_listing(path, None, search_shell=True)
             raise CrawlError(f"listing {path} could not be read: {exc.reason}") from exc

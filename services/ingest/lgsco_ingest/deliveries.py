@@ -6,10 +6,17 @@ that is all. Then three steps, each safe to run on several workers at once and t
    one INSERT ... SELECT, when the day changes or a new remedy was stored;
 2. `fan_out` turns each new event into one delivery row per matching subscription, in one
    statement with the subscriptions' filters in SQL;
-3. `deliver_due` leases due deliveries, POSTs them concurrently (a slow receiver costs only its
-   own timeout), records every attempt, and schedules retries with exponential backoff for
-   LGSCO_WEBHOOK_RETRY_HOURS, after which the subscription is suspended with the reason.
+3. `deliver_due` leases due deliveries, at most one per subscription in flight and at most
+   LGSCO_WEBHOOK_CONCURRENCY at once, POSTs them concurrently, records every attempt, and
+   schedules retries with exponential backoff for LGSCO_WEBHOOK_RETRY_HOURS, after which the
+   subscription is suspended with the reason.
 A delivery is a row with a lease, so a worker that dies mid-batch neither loses nor repeats one.
+
+A receiver is untrusted: each delivery has a total deadline (LGSCO_WEBHOOK_TIMEOUT, a third of
+its lease), connects only to the address its callback host was checked to resolve to (no second
+DNS answer is asked for), asks for `Accept-Encoding: identity` and reads at most
+MAX_RESPONSE_BYTES of the answer, which it never decodes. Deliveries of deleted or suspended
+subscriptions are cancelled, never sent.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ from lgsco_shared.models import (
 )
 
 BATCH = 50
+MAX_RESPONSE_BYTES = 4096  # of a receiver's answer: only its status matters
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +60,12 @@ class WebhookConfig:
     timeout: float
     retry_hours: float
     user_agent: str
+    concurrency: int = 8  # deliveries in flight at once on one worker
+
+    @property
+    def lease_seconds(self) -> float:
+        """A delivery's lease: three times its total deadline, so it never outlives it."""
+        return self.timeout * 3
 
 
 # --- 0. the gate ---------------------------------------------------------------------------
@@ -242,32 +256,65 @@ def matches(filters: dict[str, Any], decision: Decision) -> bool:
 # --- 3. delivery -------------------------------------------------------------------------------
 
 
+# Deliveries of subscriptions that are no longer active are never sent.
+_CANCEL = text(
+    "UPDATE delivery SET status = 'cancelled', leased_until = NULL WHERE status = 'pending'"
+    " AND subscription_id IN (SELECT id FROM subscription WHERE status <> 'active')"
+)
+# Active subscriptions with a delivery due, locked for this transaction; a subscription another
+# worker is leasing for right now is skipped.
+_LOCK_DUE = text(
+    "SELECT s.id FROM subscription s WHERE s.status = 'active' AND EXISTS ("
+    " SELECT 1 FROM delivery d WHERE d.subscription_id = s.id AND d.status = 'pending'"
+    " AND d.next_attempt_at <= :now AND (d.leased_until IS NULL OR d.leased_until < :now))"
+    " ORDER BY s.id LIMIT :n FOR UPDATE OF s SKIP LOCKED"
+)
+# In a statement of its own (so that it sees every lease committed before the locks were taken):
+# the oldest due delivery of each locked subscription that has none in flight.
+_LEASE = text(
+    "UPDATE delivery SET leased_until = :lease WHERE id IN ("
+    " SELECT DISTINCT ON (d.subscription_id) d.id FROM delivery d"
+    " WHERE d.subscription_id = ANY(:subscriptions) AND d.status = 'pending'"
+    " AND d.next_attempt_at <= :now AND (d.leased_until IS NULL OR d.leased_until < :now)"
+    " AND NOT EXISTS (SELECT 1 FROM delivery f WHERE f.subscription_id = d.subscription_id"
+    "  AND f.status = 'pending' AND f.leased_until >= :now)"
+    " ORDER BY d.subscription_id, d.next_attempt_at, d.id"
+    ") RETURNING id"
+)
+
+
+async def lease_due(
+    sessionmaker: async_sessionmaker[AsyncSession], config: WebhookConfig, n: int
+) -> list[int]:
+    """Lease up to `n` due deliveries, at most one per subscription and none of a subscription
+    that has one in flight (on any worker); cancel those of inactive subscriptions."""
+    now = datetime.now(UTC)
+    lease = now + timedelta(seconds=config.lease_seconds)
+    async with sessionmaker.begin() as session:
+        await session.execute(_CANCEL)
+        locked = list((await session.execute(_LOCK_DUE, {"now": now, "n": n})).scalars())
+        if not locked:
+            return []
+        leased = await session.execute(
+            _LEASE, {"lease": lease, "now": now, "subscriptions": locked}
+        )
+        return list(leased.scalars())
+
+
 async def deliver_due(
     sessionmaker: async_sessionmaker[AsyncSession], http: httpx.AsyncClient, config: WebhookConfig
 ) -> int:
-    """Lease up to BATCH due deliveries, send them concurrently, record the outcomes."""
-    now = datetime.now(UTC)
-    lease = now + timedelta(seconds=config.timeout * 3)
-    async with sessionmaker.begin() as session:
-        claimed = (
-            (
-                await session.execute(
-                    text(
-                        "UPDATE delivery SET leased_until = :lease WHERE id IN ("
-                        " SELECT id FROM delivery"
-                        " WHERE status = 'pending' AND next_attempt_at <= :now"
-                        " AND (leased_until IS NULL OR leased_until < :now)"
-                        " ORDER BY next_attempt_at, id LIMIT :n FOR UPDATE SKIP LOCKED"
-                        ") RETURNING id"
-                    ),
-                    {"lease": lease, "now": now, "n": BATCH},
-                )
-            )
-            .scalars()
-            .all()
-        )
-    await asyncio.gather(*(_deliver(sessionmaker, http, config, id_) for id_ in claimed))
-    return len(claimed)
+    """Lease due deliveries, LGSCO_WEBHOOK_CONCURRENCY at a time, send them, record outcomes;
+    again while some are due, for at most one delivery deadline (the tick's budget)."""
+    started = time.monotonic()
+    sent = 0
+    while sent < BATCH and time.monotonic() - started < config.timeout:
+        claimed = await lease_due(sessionmaker, config, min(config.concurrency, BATCH - sent))
+        if not claimed:
+            break
+        await asyncio.gather(*(_deliver(sessionmaker, http, config, id_) for id_ in claimed))
+        sent += len(claimed)
+    return sent
 
 
 async def _deliver(
@@ -282,6 +329,14 @@ async def _deliver(
         subscription = await session.get(Subscription, delivery.subscription_id)
         event = await session.get(Event, delivery.event_id)
         assert subscription is not None and event is not None
+        if subscription.status != "active":  # deleted or suspended since the lease
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery_id, Delivery.status == "pending")
+                .values(status="cancelled", leased_until=None)
+            )
+            await session.commit()
+            return
         body = json.dumps(await _payload(session, event, config), default=str).encode()
     started = time.monotonic()
     status_code, error = await _post(http, config, subscription, event, body)
@@ -316,30 +371,55 @@ async def _post(
     event: Event,
     body: bytes,
 ) -> tuple[int | None, str | None]:
+    """POST one delivery within its deadline, to the address checked, reading little."""
+    started = time.monotonic()
     try:
-        # Checked again now: DNS may point somewhere else than when the subscription was made.
-        await asyncio.to_thread(
-            webhooks.check_callback,
-            subscription.callback_url,
-            allow_http=config.allow_http,
-            allowed_hosts=config.allowed_hosts,
-        )
+        # Checked again now: DNS may point somewhere else than when the subscription was made;
+        # the address checked is the one connected to.
+        async with asyncio.timeout(config.timeout):
+            addresses = await asyncio.to_thread(
+                webhooks.resolve_callback,
+                subscription.callback_url,
+                allow_http=config.allow_http,
+                allowed_hosts=config.allowed_hosts,
+            )
     except webhooks.CallbackRejected as exc:
         return None, f"callback refused: {exc}"
+    except TimeoutError:
+        return None, f"Timeout: callback host did not resolve within {config.timeout:g} s"
+    pinned = webhooks.pin(subscription.callback_url, addresses[0])
     headers = {
+        "Host": pinned.host_header,
         "Content-Type": "application/json",
+        "Accept-Encoding": "identity",
         "User-Agent": config.user_agent,
         "Idempotency-Key": f"evt_{event.id}",
         "X-LGSCO-Event": event.type,
         webhooks.SIGNATURE_HEADER: webhooks.sign(subscription.secret, int(time.time()), body),
     }
+    remaining = max(0.1, config.timeout - (time.monotonic() - started))
     try:
-        response = await http.post(
-            subscription.callback_url, content=body, headers=headers, timeout=config.timeout
-        )
+        async with asyncio.timeout(remaining):
+            async with http.stream(
+                "POST",
+                pinned.url,
+                content=body,
+                headers=headers,
+                timeout=remaining,
+                extensions={"sni_hostname": pinned.sni_hostname},
+            ) as response:
+                read = 0
+                async for chunk in response.aiter_raw():  # never decoded: no bomb to inflate
+                    read += len(chunk)
+                    if read >= MAX_RESPONSE_BYTES:
+                        break
+                status = response.status_code
+                ok = response.is_success
+    except TimeoutError:
+        return None, f"Timeout: no complete answer within {config.timeout:g} s"
     except httpx.HTTPError as exc:
         return None, f"{type(exc).__name__}: {exc}"[:500]
-    return response.status_code, None if response.is_success else f"HTTP {response.status_code}"
+    return status, None if ok else f"HTTP {status}"
 
 
 def _record_outcome(

@@ -17,10 +17,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from lgsco_ingest import site, store
-from lgsco_ingest.extract import normalise
 from lgsco_ingest.extract.normalise import DecisionRecord
 from lgsco_ingest.fetch import FetchError, OffSiteURL, Page, SiteClient, site_path
-from lgsco_ingest.site.parse import parse_decision, parse_listing
+from lgsco_ingest.parsebox import ParseLimit, Parser
 from lgsco_ingest.site.records import ParseError
 from lgsco_shared.db import connection_lost
 from lgsco_shared.domain import FetchResult, PublicationStatus
@@ -71,6 +70,7 @@ class Ingestor:
         client: SiteClient,
         *,
         tally: Counter[str] | None = None,
+        parser: Parser | None = None,
     ) -> None:
         # Writes are Core statements: a connection of the sessionmaker's engine does them without
         # the cost of an ORM session per transaction.
@@ -80,6 +80,7 @@ class Ingestor:
         self._engine = engine
         self._client = client
         self._tally = tally
+        self._parser = parser or Parser()
 
     async def _count(
         self, conn: AsyncConnection, run_id: int | None, result: FetchResult, n: int = 1
@@ -185,7 +186,7 @@ class Ingestor:
         listing_page = await self._client.get(site.keyword_search_path(reference))
         if listing_page.status != 200:
             return None
-        listing = parse_listing(listing_page.text, url=listing_page.path)
+        listing = await self._parser.listing(listing_page.text, url=listing_page.path)
         for item in listing.items:
             if item.reference == reference:
                 return item.url
@@ -200,7 +201,7 @@ class Ingestor:
         crawl goes on and a later crawl or `lgsco ingest` tries it again. A database that
         cannot be reached is not the decision's fault: that error propagates.
         """
-        parsed = _parse(reference, page) if page.status == 200 else None
+        parsed = await self._parse(reference, page) if page.status == 200 else None
         for attempt in range(1, STORE_ATTEMPTS + 1):
             try:
                 async with self._engine.begin() as conn:
@@ -217,6 +218,25 @@ class Ingestor:
             return outcome
         raise AssertionError("unreachable: the last attempt returns or raises")
 
+    async def _parse(self, reference: str, page: Page) -> DecisionRecord | ParseError:
+        """The page as a record, or why it cannot be read (the page is then quarantined).
+
+        Parsed in a child process with limits (lgsco_ingest.parsebox); a page whose bytes
+        already tripped a limit once is not parsed again, whatever the crawl or retry."""
+        sha = store.body_sha256(page.text)
+        async with self._engine.connect() as conn:
+            earlier = await store.limit_reason(conn, reference, sha)
+        if earlier is not None:
+            log.info("%s: page quarantined before (%s); not parsed again", reference, earlier)
+            return ParseLimit(earlier, url=page.path)
+        try:
+            record: DecisionRecord = await self._parser.decision(
+                page.text, url=page.path, reference=reference
+            )
+        except ParseError as exc:
+            return exc
+        return record
+
     async def _store_failed(
         self, reference: str, page: Page, run_id: int | None, exc: DBAPIError
     ) -> IngestOutcome:
@@ -226,7 +246,9 @@ class Ingestor:
         reason = f"not stored: {type(cause).__name__} ({_sqlstate(exc)}): {message}"
         log.warning("%s %s", reference, reason)
         async with self._engine.begin() as conn:
-            raw_page_id = await store.save_raw_page(conn, page, reference) if page.text else None
+            raw_page_id = (
+                await store.save_raw_page(conn, page, reference, reuse=True) if page.text else None
+            )
             await store.record_failure(
                 conn,
                 run_id=run_id,
@@ -258,19 +280,21 @@ class Ingestor:
         if current is not None and current.body_sha256 == store.body_sha256(page.text):
             # Same bytes as last time: no re-parse.
             return IngestOutcome(reference, await store.seen_again(conn, current, page.fetched_at))
-        raw_page_id = await store.save_raw_page(conn, page, reference)
         if not isinstance(parsed, DecisionRecord):
+            # A failed page is stored once per content: the same bytes again reuse its row.
+            raw_page_id = await store.save_raw_page(conn, page, reference, reuse=True)
             reason = parsed.reason if parsed else f"HTTP {page.status}: not a decision page"
             await store.record_failure(
                 conn,
                 run_id=run_id,
                 reference=reference,
                 url=page.path,
-                kind="parse",
+                kind="limit" if isinstance(parsed, ParseLimit) else "parse",
                 reason=reason,
                 raw_page_id=raw_page_id,
             )
             return IngestOutcome(reference, FetchResult.FAILED, f"quarantined: {reason}")
+        raw_page_id = await store.save_raw_page(conn, page, reference)
         result = await store.upsert_decision(
             conn,
             parsed,
@@ -346,17 +370,6 @@ def _sqlstate(exc: DBAPIError) -> str | None:
 def _raw_page_id(known: store.Known) -> int:
     assert known.raw_page_id is not None  # _says_what_is_stored
     return known.raw_page_id
-
-
-def _parse(reference: str, page: Page) -> DecisionRecord | ParseError:
-    """The page as a record, or why it cannot be read (the page is then quarantined)."""
-    try:
-        parsed = parse_decision(page.text, url=page.path)
-        if parsed.reference != reference:
-            raise ParseError(f"page shows reference {parsed.reference}, expected {reference}")
-    except ParseError as exc:
-        return exc
-    return normalise.decision(parsed, permalink=page.path)
 
 
 def _permalink(link: str, site_url: str) -> str:

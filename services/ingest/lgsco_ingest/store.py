@@ -175,9 +175,44 @@ def body_sha256(text_: str) -> str:
     return hashlib.sha256(text_.encode("utf-8")).hexdigest()
 
 
-async def save_raw_page(conn: AsyncConnection, page: Page, reference: str | None) -> int:
-    """Keep the page as fetched (compressed); returns its id."""
+_SAME_RAW_PAGE = text(
+    "SELECT id FROM raw_page WHERE reference = :reference AND body_sha256 = :sha"
+    " AND status_code = :status ORDER BY id DESC LIMIT 1"
+)
+_LIMIT_REASON = text(
+    "SELECT f.reason FROM ingest_failure f JOIN raw_page r ON r.id = f.raw_page_id"
+    " WHERE f.kind = 'limit' AND f.reference = :reference AND r.body_sha256 = :sha"
+    " ORDER BY f.id DESC LIMIT 1"
+)
+
+
+async def limit_reason(conn: AsyncConnection, reference: str, sha: str) -> str | None:
+    """Why these very bytes of `reference`'s page were quarantined for a parser limit, if they
+    were: such a page is not parsed again."""
+    reason: object = (
+        await conn.execute(_LIMIT_REASON, {"reference": reference, "sha": sha})
+    ).scalar()
+    return None if reason is None else str(reason)
+
+
+async def save_raw_page(
+    conn: AsyncConnection, page: Page, reference: str | None, *, reuse: bool = False
+) -> int:
+    """Keep the page as fetched (compressed); returns its id. With `reuse` (a page that could
+    not be stored as a decision), the same bytes already kept for the reference are not kept
+    again: their row's id is returned."""
     body = page.text.encode("utf-8")
+    if reuse and reference is not None:
+        same = await conn.execute(
+            _SAME_RAW_PAGE,
+            {
+                "reference": reference,
+                "sha": hashlib.sha256(body).hexdigest(),
+                "status": page.status,
+            },
+        )
+        if (found := same.scalar()) is not None:
+            return int(found)
     row = await conn.execute(
         _INSERT_RAW_PAGE,
         {

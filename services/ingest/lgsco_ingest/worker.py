@@ -3,6 +3,7 @@ start-up and shut-down."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 from typing import Any, cast
@@ -12,7 +13,7 @@ from arq import cron
 from arq.worker import Worker
 from redis.asyncio import Redis
 
-from lgsco_ingest import deliveries
+from lgsco_ingest import deliveries, parsebox
 from lgsco_ingest.fetch import SiteClient
 from lgsco_ingest.jobs import recover_stale_runs, run_ingest
 from lgsco_ingest.ratelimit import SiteRateLimiter
@@ -49,6 +50,7 @@ def webhook_config(settings: Settings) -> deliveries.WebhookConfig:
         timeout=settings.webhook_timeout,
         retry_hours=settings.webhook_retry_hours,
         user_agent=settings.user_agent,
+        concurrency=settings.webhook_concurrency,
     )
 
 
@@ -56,8 +58,14 @@ async def dispatch_webhooks(ctx: dict[str, Any]) -> int:
     """Every few seconds: remedy reminders, fan-out of new events, delivery of what is due.
 
     Its ticks are logged at DEBUG (lgsco_shared.logs); one that delivered something says so.
+    One tick at a time on a worker: a tick that finds the last one still sending returns at
+    once, so deliveries hold at most one of the worker's job slots and ingest keeps the rest.
     """
-    sent = await deliveries.run_once(ctx["sessionmaker"], ctx["webhook_http"], ctx["webhooks"])
+    busy: asyncio.Lock = ctx.setdefault("webhook_busy", asyncio.Lock())
+    if busy.locked():
+        return 0
+    async with busy:
+        sent = await deliveries.run_once(ctx["sessionmaker"], ctx["webhook_http"], ctx["webhooks"])
     if sent:
         log.info("webhooks: %d deliveries attempted", sent, extra={"deliveries": sent})
     return sent
@@ -67,6 +75,7 @@ def build_worker(settings: Settings, *, database_url: str, redis_url: str, **kwa
     """An arq Worker wired to our database and Redis (used by `lgsco worker` and `lgsco up`)."""
 
     async def startup(ctx: dict[str, Any]) -> None:
+        parsebox.configure(parsebox.limits_from(settings))
         engine = make_engine(database_url)
         ctx["engine"] = engine
         ctx["sessionmaker"] = make_sessionmaker(engine)
@@ -75,8 +84,12 @@ def build_worker(settings: Settings, *, database_url: str, redis_url: str, **kwa
         ctx["crawl_concurrency"] = settings.crawl_concurrency
         ctx["recheck_days"] = settings.recheck_days
         ctx["stale_after"] = timedelta(seconds=settings.stale_run_seconds)
-        # Never follow a redirect: the checked callback URL is the only address called.
-        ctx["webhook_http"] = httpx.AsyncClient(follow_redirects=False)
+        # Never follow a redirect: the checked callback URL is the only address called; one
+        # connection per delivery in flight at most.
+        ctx["webhook_http"] = httpx.AsyncClient(
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=settings.webhook_concurrency),
+        )
         ctx["webhooks"] = webhook_config(settings)
         await recover_stale_runs(ctx)  # type: ignore[arg-type]  # logs what it resumes
 

@@ -15,7 +15,7 @@ from lgsco_api.console.forms import BadForm, first, read_form
 from lgsco_api.console.security import ViewerDep
 from lgsco_api.keys import service as keys
 from lgsco_api.kit.deps import SessionDep
-from lgsco_shared import runs
+from lgsco_shared import crawlrange, runs
 from lgsco_shared.jobs import CrawlRequest, IngestReferenceRequest, JobRequest
 
 router = APIRouter()
@@ -40,7 +40,7 @@ async def job_forms(request: Request, viewer: ViewerDep) -> HTMLResponse:
 
 
 def _job_request(
-    kind: str | None, values: dict[str, str]
+    kind: str | None, values: dict[str, str], max_months: int = crawlrange.DEFAULT_MAX_MONTHS
 ) -> tuple[IngestReferenceRequest | CrawlRequest | None, dict[str, str]]:
     """The request the API would accept for these form values, or errors by field."""
     if kind == "ingest_reference":
@@ -73,6 +73,10 @@ def _job_request(
             field = names[-1] if names else (fallback if kind == "crawl" else "reference")
             errors.setdefault(field, message)
         return None, errors
+    if isinstance(job, CrawlRequest) and (
+        refused := crawlrange.refusal(job.from_, job.to, max_months)
+    ):
+        return None, {"from" if refused.startswith("'from'") else "to": refused}
     return job, {}
 
 
@@ -90,7 +94,7 @@ async def submit_job(request: Request, session: SessionDep, viewer: ViewerDep) -
     if not viewer.can("jobs:write"):
         message = viewer.problem or "Requesting a job needs an API key with scope 'jobs:write'."
         return _page(request, 403 if viewer.signed_in else 401, message=message, values=values)
-    job, errors = _job_request(kind, values)
+    job, errors = _job_request(kind, values, request.app.state.settings.max_crawl_months)
     if job is None:
         return _page(request, 422, values=values, errors=errors, kind=kind)
     queue = await request.app.state.queue.get()

@@ -6,6 +6,11 @@ that the browser sends only to /console and only on requests from this site's ow
 `Authorization: Bearer` header works too. A form that changes something carries a token made
 from a random per-browser cookie and the form's name (HMAC), so one form's token is no use for
 another, and a page on another site can neither read the token nor make the browser send it.
+
+The per-browser seed is itself signed with a server secret (LGSCO_CONSOLE_SECRET, or one drawn
+at start-up), so a seed the client chose (planted in a cookie by a sibling site, say) is refused,
+never adopted. And a form is accepted only from this site's own pages: its `Origin` (or, without
+one, its `Referer`) must be this site's.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request, Response
 
@@ -27,7 +33,8 @@ from lgsco_shared.settings import Settings
 KEY_COOKIE = "lgsco_console_key"
 CSRF_COOKIE = "lgsco_console_csrf"
 COOKIE_PATH = "/console"
-_SEED = re.compile(r"^[A-Za-z0-9_\-]{32,64}$")
+_SEED = re.compile(r"^[A-Za-z0-9_\-]{32,64}\.[0-9a-f]{64}$")
+_PROCESS_SECRET = secrets.token_bytes(32)  # when LGSCO_CONSOLE_SECRET is not set
 INVALID_KEY = "The saved API key is not valid (unknown, mistyped or revoked); enter it again."
 
 
@@ -106,13 +113,33 @@ def forget_key(request: Request, response: Response) -> None:
     )
 
 
+def _server_secret(request: Request) -> bytes:
+    settings: Settings | None = getattr(request.app.state, "settings", None)
+    configured = settings.console_secret if settings is not None else None
+    return configured.encode() if configured else _PROCESS_SECRET
+
+
+def _signed_seed(request: Request, nonce: str) -> str:
+    mac = hmac.new(_server_secret(request), b"csrf-seed:" + nonce.encode(), hashlib.sha256)
+    return f"{nonce}.{mac.hexdigest()}"
+
+
+def _seed_valid(request: Request, seed: str) -> bool:
+    """A seed this server made: the client cannot choose one."""
+    if not _SEED.match(seed):
+        return False
+    nonce = seed.split(".", 1)[0]
+    return hmac.compare_digest(_signed_seed(request, nonce), seed)
+
+
 def _seed(request: Request) -> str:
     seed: str | None = getattr(request.state, "console_csrf", None)
     if seed is None:
         given = request.cookies.get(CSRF_COOKIE, "")
-        seed = given if _SEED.match(given) else secrets.token_urlsafe(32)
+        valid = _seed_valid(request, given)
+        seed = given if valid else _signed_seed(request, secrets.token_urlsafe(32))
         request.state.console_csrf = seed
-        request.state.console_csrf_new = seed != given
+        request.state.console_csrf_new = not valid
     return seed
 
 
@@ -125,9 +152,41 @@ def csrf_token(request: Request, form: str) -> str:
     return _sign(_seed(request), form)
 
 
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    default = {"http": 80, "https": 443}[parts.scheme]
+    try:
+        port = parts.port or default
+    except ValueError:
+        return None
+    return f"{parts.scheme}://{parts.hostname.lower()}:{port}"
+
+
+def same_origin(request: Request) -> bool:
+    """Whether a form post came from this site's pages: its Origin (or, if the browser sent
+    none, its Referer) is this site, as requested or as LGSCO_PUBLIC_URL names it."""
+    claimed = request.headers.get("origin")
+    if claimed is None or claimed == "null":
+        referer = request.headers.get("referer")
+        if claimed == "null" or not referer:
+            return False
+        claimed = referer
+    origin = _origin(claimed)
+    if origin is None:
+        return False
+    ours = {_origin(str(request.base_url))}
+    settings: Settings | None = getattr(request.app.state, "settings", None)
+    if settings is not None and settings.public_url:
+        ours.add(_origin(settings.public_url))
+    return origin in ours
+
+
 def csrf_valid(request: Request, form: str, token: str | None) -> bool:
+    """The form's token matches this browser's signed seed, and it came from this site."""
     seed = request.cookies.get(CSRF_COOKIE, "")
-    if not token or not _SEED.match(seed):
+    if not token or not _seed_valid(request, seed) or not same_origin(request):
         return False
     return hmac.compare_digest(_sign(seed, form), token)
 

@@ -9,13 +9,20 @@ from redis.exceptions import RedisError
 
 from lgsco_api.jobs import queries
 from lgsco_api.jobs.schemas import FailureRead, JobAccepted, RunDetail, RunPage, RunRead, run_read
-from lgsco_api.kit.auth import JobsWriteDep, ReadDep
-from lgsco_api.kit.deps import QueueDep, RowCursorParam, SessionDep, row_cursor
+from lgsco_api.kit.auth import JobsWriteDep, RunsReadDep
+from lgsco_api.kit.deps import (
+    QueueDep,
+    RowCursorParam,
+    SessionDep,
+    SettingsDep,
+    invalid,
+    row_cursor,
+)
 from lgsco_api.kit.errors import NotFound, Unavailable
 from lgsco_api.kit.schemas import AUTH_ERRORS, ERRORS, NOT_FOUND
-from lgsco_shared import runs
+from lgsco_shared import crawlrange, runs
 from lgsco_shared.domain import RunKind, RunStatus
-from lgsco_shared.jobs import JobRequest
+from lgsco_shared.jobs import CrawlRequest, JobRequest
 
 router = APIRouter(tags=["jobs"], responses=ERRORS)
 MAX_ID = 2**31 - 1
@@ -33,12 +40,20 @@ async def submit_job(
     session: SessionDep,
     queue: QueueDep,
     response: Response,
+    settings: SettingsDep,
 ) -> JobAccepted:
     """Ask the worker to ingest one reference or crawl a date window (scope jobs:write).
+
+    A crawl starts no earlier than 2010 and spans at most LGSCO_MAX_CRAWL_MONTHS months
+    (default 120); a longer or earlier window is a 422 naming the date to change.
 
     Answers 202 with the run and a Location header to poll. The same request while an equal one
     is queued or running returns that run (`created: false`) instead of starting another.
     """
+    if isinstance(request, CrawlRequest) and (
+        refused := crawlrange.refusal(request.from_, request.to, settings.max_crawl_months)
+    ):
+        raise invalid("from" if refused.startswith("'from'") else "to", refused, where="body")
     params = request.model_dump(mode="json", by_alias=True)
     run, created = await runs.find_or_create(
         session, kind=request.run_kind, job_key=request.job_key(), params=params
@@ -59,7 +74,7 @@ async def submit_job(
 @router.get("/jobs", response_model=RunPage)
 async def list_jobs(
     session: SessionDep,
-    _: ReadDep,
+    _: RunsReadDep,
     kind: Annotated[RunKind | None, Query()] = None,
     status: Annotated[RunStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -80,7 +95,7 @@ async def list_jobs(
 
 @router.get("/jobs/{run_id}", response_model=RunDetail, responses=NOT_FOUND)
 async def get_job(
-    run_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep, _: ReadDep
+    run_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep, _: RunsReadDep
 ) -> RunDetail:
     """One run: status, timings, counts (new/changed/unchanged/withdrawn/failed) and failures."""
     run = await queries.get_run(session, run_id)

@@ -1,8 +1,10 @@
 """Who is calling and what they may do: bearer API keys with scopes.
 
-Public decision data and statistics are open unless `require_api_key` is set; writes always need
-their scope, and `admin` holds every scope. A token that is sent but not valid is refused even on
-open endpoints, so a council learns its key is wrong instead of silently reading as anonymous.
+Public decision data and statistics are open unless `require_api_key` is set; council data
+(remedy tracking and its statistics, runs, failures and the raw pages they keep) needs a key with
+scope `read` whatever that setting; writes always need their scope, and `admin` holds every
+scope. A token that is sent but not valid is refused even on open endpoints, so a council
+learns its key is wrong instead of silently reading as anonymous.
 """
 
 from __future__ import annotations
@@ -68,8 +70,12 @@ async def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def require(scope: str) -> Callable[..., Awaitable[Principal]]:
-    """Dependency: the caller must hold `scope` (`read` only when settings require keys)."""
+def require(
+    scope: str, *, always: bool = False, also: tuple[str, ...] = ()
+) -> Callable[..., Awaitable[Principal]]:
+    """Dependency: the caller must hold `scope` (`read` only when settings require keys, unless
+    `always`: council data needs a key even where public decision data is open), or one of
+    `also` (a key that may change remedies may read them)."""
 
     async def check(
         principal: PrincipalDep,
@@ -77,18 +83,25 @@ def require(scope: str) -> Callable[..., Awaitable[Principal]]:
         # Names the scope in the operation's OpenAPI security (see lgsco_api.kit.openapi).
         _: object = Security(bearer, scopes=[scope]),
     ) -> Principal:
-        if scope == "read" and not settings.require_api_key:
+        if scope == "read" and not settings.require_api_key and not always:
             return principal
         if principal.name is None:
             raise _unauthorized(f"This needs an API key with scope '{scope}'.")
-        if not principal.has(scope):
+        if not principal.has(scope) and not any(principal.has(s) for s in also):
             raise Problem(403, f"The API key '{principal.name}' lacks the scope '{scope}'.")
         return principal
 
     check.scope = scope  # type: ignore[attr-defined]  # tests/api/test_access.py reads it
+    check.always = always  # type: ignore[attr-defined]
+    check.also = also  # type: ignore[attr-defined]
     return check
 
 
 ReadDep = Annotated[Principal, Depends(require("read"))]
+# Council data: remedy tracking (reads included), runs, failures and raw pages.
+RemediesReadDep = Annotated[
+    Principal, Depends(require("read", always=True, also=("remedies:write",)))
+]
+RunsReadDep = Annotated[Principal, Depends(require("read", always=True, also=("jobs:write",)))]
 RemediesWriteDep = Annotated[Principal, Depends(require("remedies:write"))]
 JobsWriteDep = Annotated[Principal, Depends(require("jobs:write"))]

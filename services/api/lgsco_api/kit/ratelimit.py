@@ -150,7 +150,8 @@ class RateLimiter:
 
 def client_address(scope: Scope) -> str:
     """The address to count: IPv4 as is, IPv6 by its /64, anything else (a test client) as given.
-    Behind a proxy, uvicorn puts the forwarded address here when FORWARDED_ALLOW_IPS trusts it."""
+    Behind a proxy listed in LGSCO_TRUSTED_PROXIES, lgsco_api.kit.proxies puts the forwarded address
+    here; from any other peer, X-Forwarded-For is ignored."""
     client = scope.get("client")
     host = str(client[0]) if client else "unknown"
     try:

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Header, Path, Query, Response
 
 from lgsco_api.kit import csvout
-from lgsco_api.kit.auth import ReadDep, RemediesWriteDep
+from lgsco_api.kit.auth import RemediesReadDep, RemediesWriteDep
 from lgsco_api.kit.deps import (
     RemedyFiltersDep,
     RowCursorParam,
@@ -54,7 +54,7 @@ async def list_remedies(
     session: SessionDep,
     settings: SettingsDep,
     filters: RemedyFiltersDep,
-    _: ReadDep,
+    _: RemediesReadDep,
     limit: Annotated[int | None, Query(ge=1, le=200, description="Page size (default 50).")] = None,
     cursor: RowCursorParam = None,
     format_: Annotated[Literal["json", "csv"] | None, Query(alias="format")] = None,
@@ -80,7 +80,11 @@ async def list_remedies(
 
 @router.get("/remedies/{remedy_id}", response_model=RemedyRead, responses=NOT_FOUND)
 async def get_remedy(
-    remedy_id: RemedyId, session: SessionDep, settings: SettingsDep, response: Response, _: ReadDep
+    remedy_id: RemedyId,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+    _: RemediesReadDep,
 ) -> RemedyRead:
     """One remedy; the ETag header is its revision, to send back in If-Match when updating."""
     row = await queries.get_remedy(session, remedy_id)
@@ -172,7 +176,7 @@ async def _check_completed_on(session: SessionDep, remedy_id: int, completed_on:
     "/remedies/{remedy_id}/history", response_model=list[RemedyEventRead], responses=NOT_FOUND
 )
 async def remedy_history(
-    remedy_id: RemedyId, session: SessionDep, _: ReadDep
+    remedy_id: RemedyId, session: SessionDep, _: RemediesReadDep
 ) -> list[RemedyEventRead]:
     """Who changed what on a remedy, oldest first."""
     if not await queries.remedy_exists(session, remedy_id):
@@ -182,7 +186,9 @@ async def remedy_history(
 
 
 @router.get("/stats/remedies", response_model=RemedyStats, tags=["statistics"])
-async def remedy_stats(session: SessionDep, filters: RemedyFiltersDep, _: ReadDep) -> RemedyStats:
+async def remedy_stats(
+    session: SessionDep, filters: RemedyFiltersDep, _: RemediesReadDep
+) -> RemedyStats:
     """Remedies by type (with decisions and amounts) and by tracking status, for any filter."""
     by_type = await queries.stats_by_type(session, filters)
     by_status = await queries.stats_by_status(session, filters)
@@ -196,7 +202,7 @@ async def remedy_stats(session: SessionDep, filters: RemedyFiltersDep, _: ReadDe
 
 @router.get("/stats/compliance", response_model=ComplianceReport, tags=["statistics"])
 async def compliance(
-    session: SessionDep, filters: RemedyFiltersDep, _: ReadDep
+    session: SessionDep, filters: RemedyFiltersDep, _: RemediesReadDep
 ) -> ComplianceReport:
     """Per organisation: remedies owed after the decision, with and without a stated deadline.
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from lgsco_api.jobs import queries
 from lgsco_api.jobs.schemas import RunRead, run_read
-from lgsco_api.kit.auth import JobsWriteDep, ReadDep
+from lgsco_api.kit.auth import JobsWriteDep, RunsReadDep
 from lgsco_api.kit.deps import QueueDep, RowCursorParam, SessionDep, SettingsDep, row_cursor
 from lgsco_api.kit.errors import NotFound, Problem
 from lgsco_api.kit.schemas import AUTH_ERRORS, ERRORS, NOT_FOUND, _problem_doc
@@ -72,7 +72,7 @@ def _not_found(exc: ScheduleNotFound) -> NotFound:
 
 
 @router.get("/schedules", response_model=Schedules)
-async def list_schedules(session: SessionDep, settings: SettingsDep, _: ReadDep) -> Schedules:
+async def list_schedules(session: SessionDep, settings: SettingsDep, _: RunsReadDep) -> Schedules:
     """Every schedule: its kind and parameters, cron and time zone, the next five due times
     (UTC), the newest run it created, and the requests a day it is projected to make."""
     found = await schedules.list_schedules(session, settings)
@@ -105,7 +105,7 @@ async def create_schedule(
 
 @router.get("/schedules/{schedule_id}", response_model=ScheduleRead, responses=NOT_FOUND)
 async def get_schedule(
-    schedule_id: ScheduleId, session: SessionDep, settings: SettingsDep, _: ReadDep
+    schedule_id: ScheduleId, session: SessionDep, settings: SettingsDep, _: RunsReadDep
 ) -> ScheduleRead:
     """One schedule, with its next five due times and projected requests a day."""
     try:
@@ -223,7 +223,7 @@ async def run_schedule_now(
 async def schedule_history(
     schedule_id: ScheduleId,
     session: SessionDep,
-    _: ReadDep,
+    _: RunsReadDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: RowCursorParam = None,
 ) -> ScheduleRunPage:

@@ -4,11 +4,45 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lgsco_shared.models import Delivery, DeliveryAttempt, Event, Subscription
+
+_LIMIT_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('lgsco.subscription.create'))")
+_COUNTS = text(
+    "SELECT count(*) FILTER (WHERE owner = :owner) AS by_owner,"
+    " count(*) FILTER (WHERE lower(substring(callback_url from '://([[][^]]+[]]|[^/:?#]+)'))"
+    " = :host) AS by_host"
+    " FROM subscription WHERE status = 'active'"
+)
+
+
+async def over_limit(
+    session: AsyncSession, *, owner: str, callback_url: str, per_key: int, per_host: int
+) -> str | None:
+    """Why one more active subscription for `owner` to `callback_url` is refused, or None.
+
+    Takes a transaction-scoped lock, so that concurrent creations are counted one at a time:
+    call it in the transaction that creates the subscription."""
+    hostname = (urlsplit(callback_url).hostname or "").lower()
+    host = f"[{hostname}]" if ":" in hostname else hostname
+    await session.execute(_LIMIT_LOCK)
+    row = (await session.execute(_COUNTS, {"owner": owner, "host": host})).one()
+    if row.by_owner >= per_key:
+        return (
+            f"The API key '{owner}' already holds {row.by_owner} active subscriptions, the most "
+            f"one key may hold (LGSCO_WEBHOOK_MAX_PER_KEY); delete one first."
+        )
+    if row.by_host >= per_host:
+        return (
+            f"{row.by_host} active subscriptions already call back to {hostname}, the most one "
+            "host may receive (LGSCO_WEBHOOK_MAX_PER_HOST); delete one, or use one subscription "
+            "with a wider filter."
+        )
+    return None
 
 
 async def create(

@@ -6,14 +6,14 @@ Deliveries are made by the worker, never inside these requests.
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Response
 
 from lgsco_api.kit.auth import Principal, require
 from lgsco_api.kit.deps import SessionDep, SettingsDep, invalid
 from lgsco_api.kit.errors import NotFound, Problem
-from lgsco_api.kit.schemas import AUTH_ERRORS, ERRORS, NOT_FOUND
+from lgsco_api.kit.schemas import AUTH_ERRORS, ERRORS, NOT_FOUND, ProblemDetail
 from lgsco_api.subscriptions import queries
 from lgsco_api.subscriptions.schemas import (
     DeliveryAttemptRead,
@@ -55,7 +55,17 @@ async def _owned(session: SessionDep, principal: Principal, subscription_id: int
     return subscription
 
 
-@router.post("/subscriptions", status_code=201, response_model=SubscriptionCreated)
+TOO_MANY: dict[int | str, dict[str, Any]] = {
+    409: {
+        "model": ProblemDetail,
+        "description": "Conflict: the key or the callback host holds the most subscriptions",
+    }
+}
+
+
+@router.post(
+    "/subscriptions", status_code=201, response_model=SubscriptionCreated, responses=TOO_MANY
+)
 async def create_subscription(
     body: Annotated[SubscriptionCreate, Body()],
     principal: SubscriptionsWriteDep,
@@ -69,7 +79,9 @@ async def create_subscription(
     listed hosts for development). Each delivery is a JSON POST with an `Idempotency-Key` and an
     `X-LGSCO-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">` made with the
     secret returned here, once. Failed deliveries are retried with backoff for about two days;
-    then the subscription is suspended and `suspended_reason` says why.
+    then the subscription is suspended and `suspended_reason` says why. One key may hold
+    LGSCO_WEBHOOK_MAX_PER_KEY active subscriptions, and one callback host receive
+    LGSCO_WEBHOOK_MAX_PER_HOST (of all keys); beyond either, 409.
     """
     try:
         await asyncio.to_thread(
@@ -80,6 +92,15 @@ async def create_subscription(
         )
     except webhooks.CallbackRejected as exc:
         raise invalid("callback_url", str(exc), where="body") from None
+    refused = await queries.over_limit(
+        session,
+        owner=principal.name or "",
+        callback_url=body.callback_url,
+        per_key=settings.webhook_max_per_key,
+        per_host=settings.webhook_max_per_host,
+    )
+    if refused is not None:
+        raise Problem(409, refused)
     secret = webhooks.new_secret()
     subscription = await queries.create(
         session,

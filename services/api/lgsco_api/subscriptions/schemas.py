@@ -81,7 +81,7 @@ class DeliveryRead(BaseModel):
     id: int
     event_id: str
     event_type: str
-    status: Literal["pending", "delivered", "dead"]
+    status: Literal["pending", "delivered", "dead", "cancelled"]
     attempts: int
     next_attempt_at: datetime | None
     delivered_at: datetime | None
