@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco_cli.commands import crawl_window
 from lgsco_ingest import jobs
+from lgsco_ingest.commands import crawl_window
 from lgsco_shared import runcontrol
 from lgsco_shared.domain import RunStatus
 from lgsco_shared.embedded import ServiceUrls

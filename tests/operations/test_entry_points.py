@@ -116,3 +116,44 @@ def test_up_prints_where_the_api_console_and_docs_are(
     assert f"console {base}/console" in first and f"API on {base}" in first
     assert f"docs {base}/docs" in first
     assert up.returncode == 0, err
+
+
+def _script(name: str) -> str:
+    import sys
+
+    return str(Path(sys.executable).with_name(name))
+
+
+def test_the_api_image_makes_the_first_key_and_lists_it(
+    emptied_database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    """The API image has no `lgsco` command: `lgsco-api keys` is how a deployment gets its
+    first key, and the secret it prints authenticates."""
+    env = _env(tmp_path / "h", LGSCO_DATABASE_URL=emptied_database_url, LGSCO_REDIS_URL=redis_url)
+    run = lambda *argv: subprocess.run(  # noqa: E731
+        [_script("lgsco-api"), *argv], env=env, capture_output=True, text=True, timeout=60
+    )
+    created = run("keys", "create", "--name", "bootstrap", "--scopes", "admin")
+    assert created.returncode == 0, created.stderr
+    secret = created.stdout.strip().splitlines()[-1]
+    assert secret.startswith("lgsco_")
+    listed = run("keys", "list")
+    assert listed.returncode == 0 and "bootstrap" in listed.stdout and secret not in listed.stdout
+    assert run("keys", "revoke", "--name", "nobody").returncode == 1
+    assert run("keys", "create", "--name", "x", "--scopes", "everything").returncode == 2
+
+
+def test_the_worker_image_refuses_bad_one_off_commands_before_starting(tmp_path: Path) -> None:
+    """Malformed references and dates are refused with one line and exit 2, before any
+    database or site is touched (no URL is set: nothing could be reached anyway)."""
+    env = _env(tmp_path / "h")
+    for argv, said in (
+        (["ingest", "22 003 37"], "is not an LGSCO case reference"),
+        (["crawl", "--from", "2024-13-01", "--to", "2024-12-31"], "must be dates"),
+        (["crawl", "--from", "2024-02-01", "--to", "2024-01-01"], "--to is before --from"),
+    ):
+        done = subprocess.run(
+            [_script("lgsco-worker"), *argv], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 2, (argv, done.stderr)
+        assert said in done.stderr, (argv, done.stderr)

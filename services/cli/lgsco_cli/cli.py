@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from datetime import date
 from typing import Annotated
 
 import typer
@@ -90,12 +89,11 @@ def ingest(
     references: Annotated[list[str], typer.Argument(help="e.g. '22 003 374' 22-003-374")],
 ) -> None:
     """Fetch, parse and store decisions now; one line per reference. Exit 1 if any failed."""
-    from lgsco_cli.commands import ingest_references
-    from lgsco_shared.references import InvalidReference, normalise
+    from lgsco_ingest.commands import BadArguments, ingest_references, references_from
 
     try:
-        canonical = [normalise(r) for r in references]
-    except InvalidReference as exc:
+        canonical = references_from(references)
+    except BadArguments as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     settings = _settings()
@@ -121,27 +119,27 @@ def crawl(
     """Crawl the site's search by month windows (resumable) and store every decision.
 
     Months a crawl completed are skipped unless --refresh; the current month is always read."""
-    from lgsco_cli.commands import crawl_window
+    from lgsco_cli.progress import Bars
+    from lgsco_ingest.commands import BadArguments, crawl_window, window_from
 
     try:
-        start, end = date.fromisoformat(from_), date.fromisoformat(to)
-    except ValueError:
-        typer.echo("error: --from and --to must be dates like 2024-01-31", err=True)
-        raise typer.Exit(2) from None
-    if end < start:
-        typer.echo("error: --to is before --from", err=True)
-        raise typer.Exit(2)
-    from lgsco_ingest.crawl import FutureWindow, check_dates, today_utc
-
-    try:
-        check_dates(start, end, today_utc())
-    except FutureWindow as exc:
-        typer.echo(f"error: --from {exc}", err=True)
+        start, end = window_from(from_, to)
+    except BadArguments as exc:
+        typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     settings = _settings()
-    with _attached(settings) as urls:
+    with _attached(settings) as urls, Bars() as bars:
         ok = asyncio.run(
-            crawl_window(settings, urls, start, end, organisation, refresh=refresh, echo=typer.echo)
+            crawl_window(
+                settings,
+                urls,
+                start,
+                end,
+                organisation,
+                refresh=refresh,
+                echo=typer.echo,
+                progress=bars,
+            )
         )
     raise typer.Exit(0 if ok else 1)
 
@@ -157,7 +155,7 @@ def reparse(
     ] = False,
 ) -> None:
     """Re-parse every stored raw page with the current parser (no network) and report changes."""
-    from lgsco_cli.commands import reparse_stored
+    from lgsco_ingest.commands import reparse_stored
 
     settings = _settings()
     with _attached(settings) as urls:
@@ -172,7 +170,7 @@ def keys_create(
     ] = "read",
 ) -> None:
     """Create an API key; the secret is printed once and stored only as a hash."""
-    from lgsco_cli.commands import create_key
+    from lgsco_api.keys.commands import create_key
 
     settings = _settings()
     with _attached(settings) as urls:
@@ -187,7 +185,7 @@ def keys_create(
 @keys_app.command("list")
 def keys_list() -> None:
     """List API keys: name, prefix, scopes, when created, last used and revoked (no secrets)."""
-    from lgsco_cli.commands import list_keys
+    from lgsco_api.keys.commands import list_keys
 
     settings = _settings()
     with _attached(settings) as urls:
@@ -197,7 +195,7 @@ def keys_list() -> None:
 @keys_app.command("revoke")
 def keys_revoke(name: Annotated[str, typer.Option(help="Name of the key to revoke.")]) -> None:
     """Revoke an API key by name."""
-    from lgsco_cli.commands import revoke_key
+    from lgsco_api.keys.commands import revoke_key
 
     settings = _settings()
     with _attached(settings) as urls:

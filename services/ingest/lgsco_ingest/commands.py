@@ -1,14 +1,15 @@
-"""What the operational commands do, as coroutines (the CLI only parses arguments and prints)."""
+"""One-off ingest work from a terminal (`lgsco-worker ingest|crawl|reparse`, `lgsco ...`), as
+coroutines: fetch references now, crawl date windows, re-parse stored pages. Each is recorded as a
+run, so operations see it like any other."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from redis.asyncio import Redis
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -31,10 +32,39 @@ from lgsco_shared.db import make_engine, make_sessionmaker
 from lgsco_shared.domain import FetchResult, RunKind, RunStatus
 from lgsco_shared.embedded import ServiceUrls
 from lgsco_shared.models import IngestRun
+from lgsco_shared.references import InvalidReference, normalise
 from lgsco_shared.runcontrol import RunCancelled, StopCheck
 from lgsco_shared.settings import Settings
 
 Echo = Callable[[str], Any]
+
+
+class BadArguments(ValueError):
+    """What the operator typed cannot be run; the message says why, in one line."""
+
+
+def references_from(typed: list[str]) -> list[str]:
+    """Case references in their canonical form ('22 003 374'); BadArguments for a malformed one."""
+    try:
+        return [normalise(r) for r in typed]
+    except InvalidReference as exc:
+        raise BadArguments(str(exc)) from None
+
+
+def window_from(from_: str, to: str) -> tuple[date, date]:
+    """The dates of --from and --to; BadArguments unless they are dates in order, --from not
+    after today."""
+    try:
+        start, end = date.fromisoformat(from_), date.fromisoformat(to)
+    except ValueError:
+        raise BadArguments("--from and --to must be dates like 2024-01-31") from None
+    if end < start:
+        raise BadArguments("--to is before --from")
+    try:
+        check_dates(start, end, today_utc())
+    except FutureWindow as exc:
+        raise BadArguments(f"--from {exc}") from None
+    return start, end
 
 
 @contextlib.asynccontextmanager
@@ -105,6 +135,44 @@ async def ingest_references(
         return ok
 
 
+class CrawlProgress(Protocol):
+    """What a crawl from a terminal reports as it goes (the `lgsco` command draws bars)."""
+
+    def month(self, first: date, n: int, total: int) -> None: ...
+    def decision(self, outcome: IngestOutcome) -> None: ...
+    def done(self) -> None: ...
+
+
+class Quiet:
+    """No progress, only the summary (for callers that watch the run instead)."""
+
+    def month(self, first: date, n: int, total: int) -> None:
+        pass
+
+    def decision(self, outcome: IngestOutcome) -> None:
+        pass
+
+    def done(self) -> None:
+        pass
+
+
+class PlainProgress:
+    """A line per month, and one per failed decision: for logs and containers."""
+
+    def __init__(self, echo: Echo) -> None:
+        self.echo = echo
+
+    def month(self, first: date, n: int, total: int) -> None:
+        self.echo(f"month {first:%Y-%m} ({n}/{total})")
+
+    def decision(self, outcome: IngestOutcome) -> None:
+        if outcome.result == FetchResult.FAILED:
+            self.echo(outcome.line())
+
+    def done(self) -> None:
+        pass
+
+
 async def crawl_window(
     settings: Settings,
     urls: ServiceUrls,
@@ -114,8 +182,9 @@ async def crawl_window(
     *,
     refresh: bool = False,
     echo: Echo,
+    progress: CrawlProgress | None = None,
 ) -> bool:
-    """Crawl [start, end] month by month, showing which month and how many of the windows are
+    """Crawl [start, end] month by month, saying which month and how many of the windows are
     done; False if it stopped or a decision failed. An end after today is crawled up to today
     (said so); a start after today is refused before anything runs. Each month is one
     `Crawler.crawl` of its own window, which is what a crawl of the whole range does in turn; the
@@ -131,6 +200,7 @@ async def crawl_window(
         return False
     if clamped != end:
         echo(f"--to {end} is after today: crawling up to {clamped}")
+    shown = progress or Quiet()
     windows = list(month_windows(start, clamped))
     async with _ingest_context(settings, urls) as (sessionmaker, client):
         stop = StopCheck(sessionmaker, None)  # the run's id once it is recorded
@@ -143,55 +213,39 @@ async def crawl_window(
             "organisation": organisation,
             "refresh": refresh,
         }
-        columns = (
-            TextColumn("{task.description:<22}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-        )
         report = CrawlReport()
-        with Progress(*columns, transient=False) as bar:
-            months = bar.add_task("windows", total=len(windows))
-            decisions = bar.add_task("decisions", total=None)
-
-            def advance(outcome: IngestOutcome) -> None:
-                bar.advance(decisions)
-                if outcome.result == FetchResult.FAILED:
-                    bar.console.print(outcome.line())
-
-            try:
-                async with _recorded_run(sessionmaker, RunKind.CRAWL, params) as run_id:
-                    stop.run_id = run_id
-                    for n, (first, last) in enumerate(windows, start=1):
-                        bar.update(months, description=f"month {first:%Y-%m} ({n}/{len(windows)})")
-                        done = await crawler.crawl(
-                            first,
-                            last,
-                            organisation=organisation,
-                            run_id=run_id,
-                            refresh=refresh,
-                            progress=advance,
-                        )
-                        report.counts.update(done.counts)
-                        report.windows_done += done.windows_done
-                        report.windows_skipped += done.windows_skipped
-                        report.windows_by_other_runs += done.windows_by_other_runs
-                        bar.advance(months)
-                    bar.update(months, description="windows")
-                    async with sessionmaker.begin() as session:
-                        await store.add_counts(
-                            await session.connection(), run_id, report.window_counts()
-                        )
-            except (CrawlError, FetchError) as exc:
-                echo(f"crawl stopped: {exc} (run it again to resume where it stopped)")
-                return False
-            except RunCancelled as exc:
-                echo(f"crawl cancelled: {exc} (run it again to resume where it stopped)")
-                return False
-        counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items())) or "no decisions"
-        months_asked = f"{len(windows)} month{'s' if len(windows) != 1 else ''}"
-        echo(f"{months_asked}: {report.summary('--refresh')}; {counts}")
-        return report.counts.get(FetchResult.FAILED.value, 0) == 0
+        try:
+            async with _recorded_run(sessionmaker, RunKind.CRAWL, params) as run_id:
+                stop.run_id = run_id
+                for n, (first, last) in enumerate(windows, start=1):
+                    shown.month(first, n, len(windows))
+                    done = await crawler.crawl(
+                        first,
+                        last,
+                        organisation=organisation,
+                        run_id=run_id,
+                        refresh=refresh,
+                        progress=shown.decision,
+                    )
+                    report.counts.update(done.counts)
+                    report.windows_done += done.windows_done
+                    report.windows_skipped += done.windows_skipped
+                    report.windows_by_other_runs += done.windows_by_other_runs
+                shown.done()
+                async with sessionmaker.begin() as session:
+                    await store.add_counts(
+                        await session.connection(), run_id, report.window_counts()
+                    )
+        except (CrawlError, FetchError) as exc:
+            echo(f"crawl stopped: {exc} (run it again to resume where it stopped)")
+            return False
+        except RunCancelled as exc:
+            echo(f"crawl cancelled: {exc} (run it again to resume where it stopped)")
+            return False
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items())) or "no decisions"
+    months_asked = f"{len(windows)} month{'s' if len(windows) != 1 else ''}"
+    echo(f"{months_asked}: {report.summary('--refresh')}; {counts}")
+    return report.counts.get(FetchResult.FAILED.value, 0) == 0
 
 
 async def reparse_stored(
@@ -207,66 +261,3 @@ async def reparse_stored(
     finally:
         await engine.dispose()
     echo(", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing stored")
-
-
-async def create_key(urls: ServiceUrls, name: str, scopes: list[str], *, echo: Echo) -> int:
-    from lgsco_api.keys import service as keys
-
-    engine = make_engine(urls.database_url, pool=False)
-    try:
-        async with make_sessionmaker(engine).begin() as session:
-            _, secret = await keys.create_key(session, name, scopes)
-    except ValueError as exc:
-        echo(f"error: {exc}")
-        return 2
-    finally:
-        await engine.dispose()
-    echo(f"key {name!r} with scopes {', '.join(scopes)}; it is shown only this once:\n{secret}")
-    return 0
-
-
-async def revoke_key(urls: ServiceUrls, name: str, *, echo: Echo) -> int:
-    from lgsco_api.keys import service as keys
-
-    engine = make_engine(urls.database_url, pool=False)
-    try:
-        async with make_sessionmaker(engine).begin() as session:
-            revoked = await keys.revoke_key(session, name)
-    finally:
-        await engine.dispose()
-    echo(f"key {name!r} revoked" if revoked else f"error: no active key named {name!r}")
-    return 0 if revoked else 1
-
-
-async def list_keys(urls: ServiceUrls, *, echo: Echo) -> None:
-    """One line a key, revoked ones last; the secret is never stored, so never shown."""
-    from lgsco_api.keys import service as keys
-
-    engine = make_engine(urls.database_url, pool=False)
-    try:
-        async with make_sessionmaker(engine)() as session:
-            found = await keys.list_keys(session)
-    finally:
-        await engine.dispose()
-    if not found:
-        echo("no API keys; create one with `lgsco keys create --name NAME --scopes read`")
-        return
-    rows = [("NAME", "PREFIX", "SCOPES", "CREATED", "LAST USED", "REVOKED")]
-    for key in sorted(found, key=lambda k: (k.revoked_at is not None, k.name)):
-        rows.append(
-            (
-                key.name,
-                key.prefix,
-                ",".join(key.scopes),
-                _when(key.created_at),
-                _when(key.last_used_at) or "never",
-                _when(key.revoked_at) or "-",
-            )
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
-
-
-def _when(at: datetime | None) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if at else ""
