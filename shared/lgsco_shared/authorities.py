@@ -9,6 +9,7 @@ councils take ("X County Council", "London Borough of X", "Royal Borough of X", 
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -131,7 +132,7 @@ def _split(text: str) -> tuple[str, ...]:
 def authorities() -> tuple[Authority, ...]:
     """Every authority in the table, in code order."""
     source = resources.files("lgsco_shared") / "data" / "english_authorities.csv"
-    with source.open(encoding="utf-8", newline="") as handle:
+    with io.StringIO(source.read_text(encoding="utf-8"), newline="") as handle:
         return tuple(
             Authority(
                 gss_code=row["gss_code"],

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from lgsco_shared.authorities import Authority, match
+from lgsco_shared.authorities import Authority, by_key, match, normalise
 from lgsco_shared.domain import OrganisationKind
 
 _COMPANY = re.compile(r"\b(ltd|limited|llp|plc|cic|c\.i\.c)\b\.?", re.IGNORECASE)
@@ -58,3 +58,18 @@ def kind_of(name: str, on: date | None = None) -> OrganisationKind:
 def looks_like_council(name: str) -> bool:
     """Whether an unmatched name calls itself a council: what an operator should map."""
     return bool(_COUNCIL_LIKE.search(name))
+
+
+def kind_changes(name: str) -> bool:
+    """Whether the authority `name` names had different kinds at different dates."""
+    return len({authority.kind for authority in by_key().get(normalise(name), ())}) > 1
+
+
+def dated_kind(name: str, on: date | None) -> OrganisationKind | None:
+    """The kind `name` had on `on` where it has changed over time (the county councils replaced
+    by a unitary council of the same name: Somerset, Dorset, Buckinghamshire, North Yorkshire);
+    None where the kind never changed (the organisation's own kind applies)."""
+    if on is None or not kind_changes(name):
+        return None
+    authority = match(name, on)
+    return authority.kind if authority is not None else None
