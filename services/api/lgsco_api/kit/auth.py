@@ -92,3 +92,4 @@ def require(scope: str) -> Callable[..., Awaitable[Principal]]:
 ReadDep = Annotated[Principal, Depends(require("read"))]
 RemediesWriteDep = Annotated[Principal, Depends(require("remedies:write"))]
 JobsWriteDep = Annotated[Principal, Depends(require("jobs:write"))]
+AdminDep = Annotated[Principal, Depends(require("admin"))]
