@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query
 from lgsco_api.kit import csvout
 from lgsco_api.kit.auth import ReadDep
 from lgsco_api.kit.deps import SessionDep, SettingsDep, check_financial_year, invalid
-from lgsco_api.kit.errors import NotFound
+from lgsco_api.kit.known import unknown_organisation
 from lgsco_api.kit.schemas import ERRORS, FINANCIAL_YEAR_SCHEMA, NOT_FOUND
 from lgsco_api.organisations.schemas import OutcomeCounts
 from lgsco_api.reports import service
@@ -88,7 +88,7 @@ async def annual_report(
         raise invalid("table", "table is only used with format=csv (JSON returns every table)")
     org = await statistics.organisation_of(session, organisation)
     if org is None:
-        raise NotFound("organisation", repr(organisation), "See /v1/organisations?q=... for names.")
+        raise await unknown_organisation(session, organisation)
     report = await service.annual_report(
         session, org, financial_year, site_url=settings.site_url, order=order
     )

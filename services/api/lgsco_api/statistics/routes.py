@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from lgsco_api.decisions.criteria import DecisionFilters
 from lgsco_api.kit.auth import ReadDep
 from lgsco_api.kit.deps import FiltersDep, SessionDep, check_financial_year
-from lgsco_api.kit.errors import NotFound
+from lgsco_api.kit.known import unknown_organisation
 from lgsco_api.kit.schemas import ERRORS, FINANCIAL_YEAR_SCHEMA, NOT_FOUND
 from lgsco_api.organisations.schemas import OutcomeCounts, counts_from_row
 from lgsco_api.statistics import queries
@@ -76,7 +76,7 @@ async def compare(
     check_financial_year(financial_year)
     org = await queries.organisation_of(session, organisation)
     if org is None:
-        raise NotFound("organisation", repr(organisation), "See /v1/organisations?q=... for names.")
+        raise await unknown_organisation(session, organisation)
     filters = DecisionFilters(financial_year=financial_year)
     this, kind, everyone, peer = await queries.compare_sides(session, filters, org)
     return Comparison(
