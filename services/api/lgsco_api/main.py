@@ -28,6 +28,7 @@ from lgsco_api.remedies import routes as remedies
 from lgsco_api.reports import routes as reports
 from lgsco_api.statistics import routes as statistics
 from lgsco_api.status import routes as status
+from lgsco_api.subscriptions import events
 from lgsco_api.subscriptions import routes as subscriptions
 from lgsco_shared.db import make_engine, make_sessionmaker
 from lgsco_shared.settings import Settings
@@ -94,6 +95,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Fast
     errors.install(app)
     docs.install(app)
     openapi.install(app, keys_required=settings.require_api_key)
+    events.install(app)
     checked = [Depends(known_parameters)]
     app.include_router(health.router, dependencies=checked)
     for module in (
