@@ -60,12 +60,15 @@ async def _lines(
 
 
 def csv_response(
-    columns: Sequence[str], rows: AsyncIterator[Mapping[str, Any]], filename: str
+    columns: Sequence[str],
+    rows: AsyncIterator[Mapping[str, Any]],
+    filename: str,
+    headers: Mapping[str, str] | None = None,
 ) -> StreamingResponse:
     return StreamingResponse(
         _lines(columns, rows),
         media_type=CSV_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', **(headers or {})},
     )
 
 

@@ -250,3 +250,15 @@ EXAMPLES: dict[str, object] = {
     "rank": 0.42,
     "limit": 50,
 }
+
+
+# Query and path parameters that declare no description of their own.
+PARAMETERS: dict[str, str] = {
+    "limit": "Page size: the most items one page holds.",
+    "cursor": "next_cursor of the previous page, unchanged; omit for the first page.",
+    "format": "json (default), or csv (an attachment) for spreadsheets.",
+    "kind": "Only runs of this kind.",
+    "status": "Only runs with this status.",
+    "run_id": "Run id, from /v1/jobs or the Location of POST /v1/jobs.",
+    "subscription_id": "Subscription id, from /v1/subscriptions.",
+}

@@ -8,6 +8,7 @@ generated clients and schema-driven tests do not treat open reads as unprotected
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -44,6 +45,38 @@ def written_summaries(schema: dict[str, Any]) -> None:
                 while len(sentence) > 100 and ", " in sentence:
                     sentence = sentence.rsplit(", ", 1)[0]
                 operation["summary"] = sentence
+
+
+def _operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every operation of the document: paths and webhooks."""
+    return [
+        operation
+        for section in ("paths", "webhooks")
+        for operations in spec.get(section, {}).values()
+        for operation in operations.values()
+    ]
+
+
+def describe_parameters(spec: dict[str, Any]) -> None:
+    """Give every parameter without a description its meaning from the glossary."""
+    for operation in _operations(spec):
+        for parameter in operation.get("parameters", []):
+            meaning = glossary.PARAMETERS.get(parameter["name"])
+            if not parameter.get("description") and meaning:
+                parameter["description"] = meaning
+
+
+def webhook_answers(spec: dict[str, Any]) -> None:
+    """A webhook's receiver answers 2xx or not: FastAPI's validation 422 is not its contract."""
+    for operations in spec.get("webhooks", {}).values():
+        for operation in operations.values():
+            operation.get("responses", {}).pop("422", None)
+            ok = operation.get("responses", {}).get("200", {})
+            ok.pop("content", None)
+    schemas = spec.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        if f'"#/components/schemas/{unused}"' not in json.dumps(spec):
+            schemas.pop(unused, None)
 
 
 def describe_properties(schema: dict[str, Any]) -> None:
@@ -153,24 +186,47 @@ _CSV_EXAMPLE = "\ufeffReference,Decision date\r\n23 005 403,05/12/2023\r\n"
 
 def response_examples(spec: dict[str, Any]) -> None:
     """An example on every response and request body that declares none."""
+    for operation in _operations(spec):
+        for status, response in operation.get("responses", {}).items():
+            for media_type, media in response.get("content", {}).items():
+                if "example" in media or "examples" in media:
+                    continue
+                if "json" in media_type and (status.startswith(("4", "5"))):
+                    media["example"] = _problem_example(status)
+                elif "json" in media_type:
+                    media["example"] = example_of(spec, media.get("schema", {}))
+                elif media_type == "text/csv":
+                    media["example"] = _CSV_EXAMPLE
+                else:
+                    media["example"] = "lgsco_decisions_stored 41234\n"
+        body = operation.get("requestBody")
+        for media in (body or {}).get("content", {}).values():
+            if "example" not in media and "examples" not in media:
+                media["example"] = example_of(spec, media.get("schema", {}))
+
+
+_PAGING_HEADERS = {
+    "Link": {
+        "description": 'The next page: `<url>; rel="next"` (absent on the last page).',
+        "schema": {"type": "string"},
+        "example": '</v1/decisions?limit=50&cursor=WyIyMDIzLTEyLTA1IiwgNDEyXQ>; rel="next"',
+    },
+    "X-Next-Cursor": {
+        "description": "next_cursor of this page, also on CSV downloads with `limit`.",
+        "schema": {"type": "string"},
+        "example": "WyIyMDIzLTEyLTA1IiwgNDEyXQ",
+    },
+}
+
+
+def paging_headers(spec: dict[str, Any]) -> None:
+    """Declare Link and X-Next-Cursor on every 200 whose body pages with next_cursor."""
     for operations in spec.get("paths", {}).values():
         for operation in operations.values():
-            for status, response in operation.get("responses", {}).items():
-                for media_type, media in response.get("content", {}).items():
-                    if "example" in media or "examples" in media:
-                        continue
-                    if "json" in media_type and (status.startswith(("4", "5"))):
-                        media["example"] = _problem_example(status)
-                    elif "json" in media_type:
-                        media["example"] = example_of(spec, media.get("schema", {}))
-                    elif media_type == "text/csv":
-                        media["example"] = _CSV_EXAMPLE
-                    else:
-                        media["example"] = "lgsco_decisions_stored 41234\n"
-            body = operation.get("requestBody")
-            for media in (body or {}).get("content", {}).values():
-                if "example" not in media and "examples" not in media:
-                    media["example"] = example_of(spec, media.get("schema", {}))
+            ok = operation.get("responses", {}).get("200", {})
+            schema = ok.get("content", {}).get("application/json", {}).get("schema", {})
+            if "next_cursor" in _resolve(spec, schema).get("properties", {}):
+                ok.setdefault("headers", {}).update(_PAGING_HEADERS)
 
 
 def install(app: FastAPI, *, keys_required: bool) -> None:
@@ -180,8 +236,11 @@ def install(app: FastAPI, *, keys_required: bool) -> None:
         schema = generate()  # FastAPI's, cached until the routes change
         describe_security(schema, keys_required=keys_required)
         written_summaries(schema)
+        webhook_answers(schema)
+        describe_parameters(schema)
         describe_properties(schema)
         response_examples(schema)
+        paging_headers(schema)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 
 from lgsco_api.kit import pagination as cursor
 from lgsco_api.kit.auth import AdminDep, ReadDep
@@ -43,6 +43,8 @@ def _summary(row: Any) -> OrganisationSummary:
 
 @router.get("/organisations", response_model=OrganisationPage)
 async def list_organisations(
+    request: Request,
+    response: Response,
     session: SessionDep,
     _: ReadDep,
     q: Annotated[
@@ -74,9 +76,11 @@ async def list_organisations(
     rows, next_key = await queries.list_organisations(
         session, q=q, kind=kind, after=after, limit=limit
     )
+    next_cursor = cursor.encode("name", list(next_key)) if next_key else None
+    response.headers.update(cursor.next_headers(request, next_cursor))
     return OrganisationPage(
         items=[_summary(r) for r in rows],
-        next_cursor=cursor.encode("name", list(next_key)) if next_key else None,
+        next_cursor=next_cursor,
         limit=limit,
     )
 
