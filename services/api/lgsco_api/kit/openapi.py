@@ -57,6 +57,34 @@ def _operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def unknown_organisation_answers(spec: dict[str, Any]) -> None:
+    """Every operation taking `organisation` may answer 404 (one rule: lgsco_api.kit.known)."""
+    for operation in _operations(spec):
+        names = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
+        responses = operation.get("responses", {})
+        if "organisation" in names and "404" not in responses:
+            responses["404"] = {
+                "description": "No organisation of that name or id is stored: the problem's "
+                "`similar` lists the stored names most like it.",
+                "content": {
+                    "application/problem+json": {
+                        "schema": {"$ref": "#/components/schemas/ProblemDetail"},
+                        "example": {
+                            "type": "about:blank",
+                            "title": "Unknown organisation",
+                            "status": 404,
+                            "detail": "No organisation 'Kent Conty Council' is stored. Similar "
+                            "names: Kent County Council. See /v1/organisations?q=... for names.",
+                            "instance": "/v1/decisions",
+                            "parameter": "organisation",
+                            "value": "Kent Conty Council",
+                            "similar": ["Kent County Council"],
+                        },
+                    }
+                },
+            }
+
+
 def describe_parameters(spec: dict[str, Any]) -> None:
     """Give every parameter without a description its meaning from the glossary."""
     for operation in _operations(spec):
@@ -237,6 +265,7 @@ def install(app: FastAPI, *, keys_required: bool) -> None:
         describe_security(schema, keys_required=keys_required)
         written_summaries(schema)
         webhook_answers(schema)
+        unknown_organisation_answers(schema)
         describe_parameters(schema)
         describe_properties(schema)
         response_examples(schema)
