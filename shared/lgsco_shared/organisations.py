@@ -4,9 +4,10 @@ A council is matched to the table of English local authorities (lgsco_shared.aut
 its kind is that authority's type, never a guess from the words in its name. A body that
 names itself a council but matches no authority is `unknown` until an operator maps it
 (`PATCH /v1/organisations/{id}`). Other bodies are classified only on evidence in the name:
-a registered company form (Ltd, Limited, LLP, PLC, CIC) is a care provider (the only
-companies in the Ombudsman's jurisdiction), a statutory body's title (National Park
-Authority, Fire and Rescue Authority, ...) is `other`; anything else is `unknown`.
+a registered company form (Ltd, Limited, LLP, PLC, CIC) is a care provider (the companies
+the Ombudsman decides about are independent adult social care providers; an operator corrects
+an exception with PATCH), a statutory body's title (National Park Authority, Fire and Rescue
+Authority, ...) is `other`; anything else is `unknown`.
 """
 
 from __future__ import annotations
@@ -42,10 +43,10 @@ def classify(name: str, on: date | None = None) -> Classification:
     authority: Authority | None = match(name, on)
     if authority is not None:
         return Classification(authority.kind, authority.gss_code)
-    if _COUNCIL_LIKE.search(name):
-        return Classification(OrganisationKind.UNKNOWN, None)
     if _COMPANY.search(name):
         return Classification(OrganisationKind.CARE_PROVIDER, None)
+    if _COUNCIL_LIKE.search(name):  # a council the table does not hold: an operator maps it
+        return Classification(OrganisationKind.UNKNOWN, None)
     if _STATUTORY_BODY.search(name):
         return Classification(OrganisationKind.OTHER, None)
     return Classification(OrganisationKind.UNKNOWN, None)
@@ -53,11 +54,6 @@ def classify(name: str, on: date | None = None) -> Classification:
 
 def kind_of(name: str, on: date | None = None) -> OrganisationKind:
     return classify(name, on).kind
-
-
-def looks_like_council(name: str) -> bool:
-    """Whether an unmatched name calls itself a council: what an operator should map."""
-    return bool(_COUNCIL_LIKE.search(name))
 
 
 def kind_changes(name: str) -> bool:

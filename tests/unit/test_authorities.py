@@ -146,6 +146,7 @@ class TestMatching:
         assert kind_of("Loamshire County Council") is OrganisationKind.UNKNOWN
         assert classify("Borsetshire District Council").gss_code is None
         assert kind_of("Sunrise Care Homes Ltd") is OrganisationKind.CARE_PROVIDER
+        assert kind_of("Borough Care Limited") is OrganisationKind.CARE_PROVIDER
         assert kind_of("Peak District National Park Authority") is OrganisationKind.OTHER
         assert kind_of("Mrs Smith's Nursing Home") is OrganisationKind.UNKNOWN
 
