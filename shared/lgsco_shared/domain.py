@@ -114,7 +114,11 @@ ARCHIVE_AFTER_DAYS = 5 * 365 - 90
 
 
 class OrganisationKind(StrEnum):
-    """Kind of body, derived from its name, used to compare like with like."""
+    """Kind of body, used to compare like with like: a council's type from the reference table
+    of English local authorities (the City of London counts with the London boroughs, the Isles
+    of Scilly with the unitary councils); `care_provider` for a registered company; `other` for
+    another statutory body; `unknown` where nothing says which (a council not in the table
+    until an operator maps it)."""
 
     COUNTY = "county"
     DISTRICT = "district"
@@ -123,6 +127,7 @@ class OrganisationKind(StrEnum):
     UNITARY = "unitary"
     CARE_PROVIDER = "care_provider"
     OTHER = "other"
+    UNKNOWN = "unknown"
 
 
 class RunKind(StrEnum):

@@ -26,7 +26,7 @@ from lgsco_shared.models import (
     Organisation,
     Remedy,
 )
-from lgsco_shared.organisations import kind_of
+from lgsco_shared.organisations import classify, dated_kind
 
 _serial = itertools.count(1)
 
@@ -42,7 +42,13 @@ async def make_organisation(session: AsyncSession, name: str, **overrides: Any) 
     existing = await session.scalar(select(Organisation).where(Organisation.name == name))
     if existing is not None:
         return existing
-    org = Organisation(name=name, kind=overrides.pop("kind", kind_of(name)), **overrides)
+    found = classify(name)
+    org = Organisation(
+        name=name,
+        kind=overrides.pop("kind", found.kind),
+        gss_code=overrides.pop("gss_code", found.gss_code),
+        **overrides,
+    )
     session.add(org)
     await session.flush()
     return org
@@ -100,7 +106,12 @@ async def make_decision(
     for position, name in enumerate(organisations):
         org = await make_organisation(session, name)
         session.add(
-            DecisionOrganisation(decision_id=decision.id, organisation_id=org.id, position=position)
+            DecisionOrganisation(
+                decision_id=decision.id,
+                organisation_id=org.id,
+                position=position,
+                kind=dated_kind(name, decided_on),
+            )
         )
     await session.flush()
     return decision

@@ -123,6 +123,8 @@ PRIVATE_READS = {
     ("GET", "/v1/jobs"),
     ("GET", "/v1/jobs/{run_id}"),
     ("GET", "/v1/schedules"),
+    ("GET", "/v1/schedules/{schedule_id}"),
+    ("GET", "/v1/schedules/{schedule_id}/runs"),
 }
 
 

@@ -70,7 +70,10 @@ class TestFiltersAgainstTruth:
         items = {i["reference"]: i for i in await all_pages(corpus_api, limit=200)}
         for entry in corpus:
             t, item = entry.truth, items[entry.truth["ref"]]
-            assert t["organisation"] in item["organisations"], t["ref"]
+            assert t["organisation"] in [o["name"] for o in item["organisations"]], t["ref"]
+            # the same objects as the full record's; names alone kept for earlier clients
+            assert item["organisation_names"] == [o["name"] for o in item["organisations"]]
+            assert all(set(o) == {"id", "name", "kind"} for o in item["organisations"])
             assert item["source_url"] == entry.url
             assert item["attribution"]
             if t["decision"]:
@@ -162,7 +165,7 @@ class TestCsv:
         for row, item in zip(rows, items, strict=True):
             assert row["decided_on"] == (item["decided_on"] or "")
             assert row["outcome"] == (item["outcome"] or "")
-            assert row["organisations"] == "; ".join(item["organisations"])
+            assert row["organisations"] == "; ".join(o["name"] for o in item["organisations"])
             assert row["source_url"] == item["source_url"]
 
     async def test_accept_header_chooses_csv(self, corpus_api: AsyncClient) -> None:

@@ -203,18 +203,19 @@ class TestAnnualReport:
             )
             assert response.status_code == 200, response.text
             rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+            # headers a person reads, not field codes
             if table == "decisions":
-                assert [r["reference"] for r in rows] == [
+                assert [r["Reference"] for r in rows] == [
                     d["reference"] for d in report["decisions"]
                 ]
             elif table == "outcomes":
-                assert rows[-1]["outcome"] == "Total"
-                assert int(rows[-1]["decisions"]) == report["summary"]["decisions"]
+                assert rows[-1]["Outcome"] == "Total"
+                assert int(rows[-1]["Decisions"]) == report["summary"]["decisions"]
                 assert len(rows) == len(report["outcomes"]) + 1
             elif table == "summary":
-                assert int(rows[0]["decisions"]) == report["summary"]["decisions"]
+                assert int(rows[0]["Decisions"]) == report["summary"]["decisions"]
             else:
-                assert int(rows[-1]["remedies"]) == report["remedies_total"]
+                assert int(rows[-1]["Remedies"]) == report["remedies_total"]
 
     async def test_csv_needs_a_table(self, corpus_api: AsyncClient) -> None:
         response = await corpus_api.get(

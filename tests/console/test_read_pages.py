@@ -8,6 +8,8 @@ import csv
 import io
 from typing import Any
 
+import docx
+import openpyxl
 import pytest
 from httpx import AsyncClient
 
@@ -34,6 +36,15 @@ class TestOverview:
         assert number(shown["failures_last_24h"]) == status["failures_last_24h"]
         assert number(shown["queue_depth"]) == status["queue_depth"]
         assert status["decisions_stored"] == len(decisions)
+        # organisations of unknown kind, listed for an operator to map, as /v1/status lists them
+        unmapped = tree.css_first("[data-field=organisations_unmapped]")
+        assert unmapped is not None
+        if status["organisations_unmapped"]:
+            assert number(text(unmapped)) == status["organisations_unmapped"]
+            listed = [text(td) for td in tree.css("table.unmapped tbody td:nth-child(2)")]
+            assert listed == [o["name"] for o in status["unmapped_organisations"]]
+        else:
+            assert "Every organisation stored has a known kind" in text(unmapped)
 
 
 SEARCHES = [
@@ -312,6 +323,30 @@ class TestFigures:
         ]
         for link in links:
             assert (await site.get(link)).status_code == 200, link
+
+    async def test_file_links_give_the_workbook_and_the_appendix(self, site: AsyncClient) -> None:
+        _org_id, name, year = (await organisation_years(site))[0]
+        tree = page(
+            await site.get(
+                "/console/figures", params={"organisation": name, "financial_year": year}
+            )
+        )
+        files = {
+            str(a.attributes["data-download"]): str(a.attributes["href"])
+            for a in tree.css("a[data-download]")
+        }
+        assert set(files) == {"xlsx", "docx"}
+        workbook = await site.get(files["xlsx"])
+        assert workbook.status_code == 200
+        assert openpyxl.load_workbook(io.BytesIO(workbook.content)).sheetnames == [
+            "Summary",
+            "Outcomes",
+            "Remedies",
+            "Decisions",
+        ]
+        appendix = await site.get(files["docx"])
+        paragraphs = docx.Document(io.BytesIO(appendix.content)).paragraphs
+        assert paragraphs[0].text == "Local Government and Social Care Ombudsman Decisions"
 
     async def test_year_defaults_to_the_latest_and_unknown_names_get_suggestions(
         self, site: AsyncClient

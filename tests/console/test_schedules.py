@@ -52,7 +52,7 @@ async def test_create_pause_resume_run_now_and_delete_as_the_api_would(
     match = SAVED.match(response.headers["location"])
     assert match is not None
     schedule_id = int(match.group(1))
-    made = (await own_site.get(f"/v1/schedules/{schedule_id}")).json()
+    made = (await own_site.get(f"/v1/schedules/{schedule_id}", headers=auth)).json()
     assert (made["name"], made["kind"], made["cron"], made["timezone"]) == (
         "kent-weekly",
         "crawl",
@@ -72,7 +72,9 @@ async def test_create_pause_resume_run_now_and_delete_as_the_api_would(
         {"csrf": action_token(tree, schedule_id, "pause")},
     )
     assert paused.status_code == 303
-    assert (await own_site.get(f"/v1/schedules/{schedule_id}")).json()["enabled"] is False
+    assert (await own_site.get(f"/v1/schedules/{schedule_id}", headers=auth)).json()[
+        "enabled"
+    ] is False
     tree = page(await own_site.get("/console/runs"))
     row = tree.css_first(f"#schedule tr[data-schedule='{schedule_id}']")
     assert row is not None and text(row.css_first("[data-field=enabled]")) == "Paused"
@@ -82,7 +84,9 @@ async def test_create_pause_resume_run_now_and_delete_as_the_api_would(
         f"/console/schedules/{schedule_id}/resume",
         {"csrf": action_token(tree, schedule_id, "resume")},
     )
-    assert (await own_site.get(f"/v1/schedules/{schedule_id}")).json()["enabled"] is True
+    assert (await own_site.get(f"/v1/schedules/{schedule_id}", headers=auth)).json()[
+        "enabled"
+    ] is True
 
     tree = page(await own_site.get("/console/runs"))
     ran = await send_form(
@@ -93,9 +97,11 @@ async def test_create_pause_resume_run_now_and_delete_as_the_api_would(
     assert ran.status_code == 303
     run_id = int(re.findall(r"/console/runs/(\d+)\?submitted=new", ran.headers["location"])[0])
     queued.append(run_id)
-    history = (await own_site.get(f"/v1/schedules/{schedule_id}/runs")).json()["items"]
+    history = (await own_site.get(f"/v1/schedules/{schedule_id}/runs", headers=auth)).json()[
+        "items"
+    ]
     assert [(h["run_id"], h["manual"]) for h in history] == [(run_id, True)]
-    run = (await own_site.get(f"/v1/jobs/{run_id}")).json()
+    run = (await own_site.get(f"/v1/jobs/{run_id}", headers=auth)).json()
     assert run["params"]["organisation"] == "Kent County Council"
 
     # The run page and the runs list offer to cancel it; cancelling marks it cancelled.
@@ -104,7 +110,7 @@ async def test_create_pause_resume_run_now_and_delete_as_the_api_would(
         own_site, f"/console/runs/{run_id}/cancel", {"csrf": csrf(shown, "#cancel-form")}
     )
     assert cancelled.status_code == 303
-    assert (await own_site.get(f"/v1/jobs/{run_id}")).json()["status"] == "cancelled"
+    assert (await own_site.get(f"/v1/jobs/{run_id}", headers=auth)).json()["status"] == "cancelled"
 
     tree = page(await own_site.get("/console/runs"))
     deleted = await send_form(
@@ -140,6 +146,7 @@ async def test_without_jobs_write_or_the_form_token_nothing_changes(
     own_site: AsyncClient, make_key: Any, session: AsyncSession
 ) -> None:
     writer = await token_of(make_key, "jobs:write")
+    auth = {"Authorization": f"Bearer {writer}"}
     await sign_in(own_site, writer, back="/console/runs")
     created = await create(own_site)
     match = SAVED.match(created.headers["location"])
@@ -152,7 +159,7 @@ async def test_without_jobs_write_or_the_form_token_nothing_changes(
     for data in ({"csrf": pause_token}, {}):
         refused = await send_form(own_site, f"/console/schedules/{schedule_id}/delete", data)
         assert refused.status_code == 403
-    assert (await own_site.get(f"/v1/schedules/{schedule_id}")).status_code == 200
+    assert (await own_site.get(f"/v1/schedules/{schedule_id}", headers=auth)).status_code == 200
     # A key with only `read`: the page offers no actions, and a sent form is refused.
     await sign_in(own_site, await token_of(make_key, "read"), back="/console/runs")
     tree = page(await own_site.get("/console/runs"))
@@ -161,7 +168,9 @@ async def test_without_jobs_write_or_the_form_token_nothing_changes(
         own_site, f"/console/schedules/{schedule_id}/pause", {"csrf": pause_token}
     )
     assert refused.status_code == 403
-    assert (await own_site.get(f"/v1/schedules/{schedule_id}")).json()["enabled"] is True
+    assert (await own_site.get(f"/v1/schedules/{schedule_id}", headers=auth)).json()[
+        "enabled"
+    ] is True
     before = await schedule_count(session)
     again = await send_form(
         own_site, "/console/schedules", {"csrf": create_token, **FORM, "name": "other"}

@@ -22,6 +22,7 @@ from lgsco_ingest import jobs
 from lgsco_ingest.parsebox import Limits, ParseLimit, Parser, pool, precheck, shape
 from lgsco_ingest.pipeline import Ingestor
 from lgsco_ingest.reparse import reparse_all
+from lgsco_ingest.site.records import ParseError
 from lgsco_shared.domain import FetchResult
 from lgsco_shared.models import IngestFailure, RawPage
 from tests.fakesite.corpus import CorpusEntry
@@ -166,3 +167,24 @@ async def test_reparse_skips_quarantined_pages_unless_asked(
     assert kinds == ["limit"]
     assert await reparse_all(sessionmaker) == {"skipped": 1}
     assert await reparse_all(sessionmaker, include_quarantined=True) == {"unchanged": 1}
+
+
+async def test_a_large_worker_does_not_make_every_unreadable_page_a_limit() -> None:
+    """A child judges its memory by its own peak, not by the RSS Linux carries across exec from
+    the process that started it: a worker of 600 MB still gets a parse error for a page that is
+    not a decision, not "over the memory limit"."""
+    limits = Limits(memory_mb=700, processes=1)  # a pool of its own, children started below
+    ballast = bytearray(600 * MB)
+    for at in range(0, len(ballast), 4096):
+        ballast[at] = 1
+    try:
+        with pytest.raises(ParseError) as refused:
+            await Parser(limits).decision(
+                "<html><body><p>Nothing here.</p></body></html>",
+                url="/decisions/x/y/25-000-002",
+                reference=None,
+            )
+        assert not isinstance(refused.value, ParseLimit)
+    finally:
+        del ballast
+        pool(limits).close()

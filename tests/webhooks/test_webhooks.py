@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lgsco_api.keys import service as keys
 from lgsco_api.main import create_app
+from lgsco_api.subscriptions.events import EventBody, EventDecision
 from lgsco_ingest import deliveries
 from lgsco_ingest.fetch import SiteClient
 from lgsco_ingest.pipeline import Ingestor
@@ -233,6 +234,9 @@ class TestDelivery:
         assert body["decision"]["reference"] == wanted.truth["ref"]
         assert body["decision"]["source_url"].endswith(wanted.path)
         assert body["link"].endswith("/v1/decisions/" + wanted.truth["ref"].replace(" ", "-"))
+        # the shape the OpenAPI document's `webhooks` section declares, member for member
+        EventBody.model_validate(body)
+        assert set(body["decision"]) == set(EventDecision.model_fields)
         assert webhooks.verify(
             sub.secret, receiver.received[0].headers["x-lgsco-signature"], receiver.received[0].body
         )

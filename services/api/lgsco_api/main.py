@@ -17,8 +17,9 @@ from lgsco_api.decisions import routes as decisions
 from lgsco_api.health import routes as health
 from lgsco_api.jobs import routes as jobs
 from lgsco_api.kit import docs, errors, openapi
+from lgsco_api.kit.glossary import OUTCOME_MODEL
 from lgsco_api.kit.metrics import ApiMetrics
-from lgsco_api.kit.middleware import ApiMiddleware
+from lgsco_api.kit.middleware import ApiMiddleware, HeadMiddleware
 from lgsco_api.kit.params import known_parameters
 from lgsco_api.kit.proxies import TrustedProxiesMiddleware
 from lgsco_api.kit.queuestate import QueueState
@@ -31,16 +32,30 @@ from lgsco_api.reports import routes as reports
 from lgsco_api.schedules import routes as schedules
 from lgsco_api.statistics import routes as statistics
 from lgsco_api.status import routes as status
+from lgsco_api.subscriptions import events
 from lgsco_api.subscriptions import routes as subscriptions
 from lgsco_shared.db import make_engine, make_sessionmaker
 from lgsco_shared.settings import Settings
 
-DESCRIPTION = """
+DESCRIPTION = f"""
 A complete, current, queryable copy of the decisions of England's Local Government and Social
 Care Ombudsman (LGSCO), with the statistics and remedy tracking councils compile by hand.
 
 Decision text is the LGSCO's, re-used with attribution: every record carries the attribution
 and the URL of the LGSCO's page. Errors are `application/problem+json` (RFC 9457).
+
+**Outcome, finer outcome and finding.** {OUTCOME_MODEL}
+
+**Paging.** Lists are keyset-paged: pass `next_cursor` back as `cursor` until it is null. The
+same cursor comes in `Link: <url>; rel="next"` and `X-Next-Cursor` headers (also on CSV
+downloads with `limit`). Every GET answers HEAD with the same headers and no body.
+
+**Organisations.** Decision list items give `organisations` as `{{id, name, kind}}` objects,
+the same as the full record (earlier versions gave names: `organisation_names` keeps them,
+deprecated). A council's `kind` and `gss_code` come from a reference table of English local
+authorities; an unknown `organisation` parameter is 404 with the stored names most like it.
+
+**Webhooks** are described in this document's `webhooks` section, with the signature scheme.
 """
 
 TAGS = [
@@ -97,6 +112,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Fast
     errors.install(app)
     docs.install(app)
     openapi.install(app, keys_required=settings.require_api_key)
+    events.install(app)
     checked = [Depends(known_parameters)]
     app.include_router(health.router, dependencies=checked)
     for module in (
@@ -122,10 +138,12 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Fast
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "PATCH", "POST"],
+            allow_methods=["GET", "HEAD", "PATCH", "POST"],
             allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
             expose_headers=[
                 "ETag",
+                "Link",
+                "X-Next-Cursor",
                 "Location",
                 "X-Request-ID",
                 "Retry-After",
@@ -137,6 +155,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Fast
     app.add_middleware(RequestLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(ApiMiddleware, metrics=app.state.metrics)
+    app.add_middleware(HeadMiddleware)
     app.add_middleware(NoHostReflectionMiddleware, public_url=settings.public_url)
     # Outermost: every layer inside sees the client address it may believe.
     app.add_middleware(TrustedProxiesMiddleware, trusted=settings.trusted_proxies)

@@ -12,6 +12,7 @@ import math
 import resource
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from lgsco_ingest.parsebox import read_frame, write_frame
@@ -25,6 +26,14 @@ def _limit_memory(memory_mb: int) -> None:
 
 
 def _peak_mb() -> float:
+    """This process image's own peak RSS (VmHWM). Not ru_maxrss: Linux carries that across
+    exec from the forked parent, so a large parent would make every child look over its limit."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -43,7 +43,7 @@ from lgsco_shared.models import (
     RawPage,
     Remedy,
 )
-from lgsco_shared.organisations import kind_of
+from lgsco_shared.organisations import classify, dated_kind
 
 _TRACKED_FIELDS = (
     "reference",
@@ -261,7 +261,9 @@ async def upsert_decision(
             _UPDATE_DECISION,
             columns | _published(seen_at) | back | {"version": version, "decision_id": decision_id},
         )
-    await _link_organisations(conn, decision_id, record.organisations, new=current is None)
+    await _link_organisations(
+        conn, decision_id, record.organisations, record.decided_on, new=current is None
+    )
     await sync_remedies(conn, decision_id, record.remedies, new=current is None)
     await conn.execute(
         _INSERT_VERSION,
@@ -305,7 +307,7 @@ async def reparsed(
         _parsed_columns(record)
         | {"version": version, "last_changed_at": at, "decision_id": current.id},
     )
-    await _link_organisations(conn, current.id, record.organisations, new=False)
+    await _link_organisations(conn, current.id, record.organisations, record.decided_on, new=False)
     await sync_remedies(conn, current.id, record.remedies, new=False)
     await conn.execute(
         _INSERT_VERSION,
@@ -451,17 +453,31 @@ async def _changed_fields(
 
 
 async def _link_organisations(
-    conn: AsyncConnection, decision_id: int, names: Sequence[str], *, new: bool
+    conn: AsyncConnection,
+    decision_id: int,
+    names: Sequence[str],
+    decided_on: date | None,
+    *,
+    new: bool,
 ) -> None:
-    """Link the decision to its organisations, in the page's order (a new one replaces none)."""
+    """Link the decision to its organisations, in the page's order (a new one replaces none).
+
+    Each link carries the organisation's kind on the decision's date where that kind changed
+    over time (Somerset County Council until 31 March 2023, a unitary council since)."""
     if not new:
         await conn.execute(_UNLINK, {"decision_id": decision_id})
     ids = await organisation_ids(conn, names)
+    kinds = {id_: dated_kind(name, decided_on) for name, id_ in zip(names, ids, strict=True)}
     if ids:
         await conn.execute(
             _LINK,
             [
-                {"decision_id": decision_id, "organisation_id": id_, "position": position}
+                {
+                    "decision_id": decision_id,
+                    "organisation_id": id_,
+                    "position": position,
+                    "kind": kinds[id_],
+                }
                 for position, id_ in enumerate(dict.fromkeys(ids))
             ],
         )
@@ -478,10 +494,18 @@ async def organisation_ids(conn: AsyncConnection, names: Sequence[str]) -> list[
     missing = sorted(set(names) - found.keys())  # sorted: concurrent inserts lock in one order
     if missing:
         await conn.execute(
-            _INSERT_ORGANISATIONS, [{"name": name, "kind": kind_of(name)} for name in missing]
+            _INSERT_ORGANISATIONS,
+            [{"name": name, **_classified(name)} for name in missing],
         )
         found |= await _organisations_named(conn, missing)
     return [found[name] for name in names]
+
+
+def _classified(name: str) -> dict[str, Any]:
+    """Kind and GSS code from the reference table of English local authorities (today's, for
+    a name whose kind changed: each link keeps the kind on its decision's date)."""
+    found = classify(name)
+    return {"kind": found.kind, "gss_code": found.gss_code}
 
 
 async def _organisations_named(conn: AsyncConnection, names: Iterable[str]) -> dict[str, int]:

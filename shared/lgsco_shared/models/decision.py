@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lgsco_shared.db import Base
-from lgsco_shared.domain import Finding, Outcome, PublicationStatus
+from lgsco_shared.domain import Finding, OrganisationKind, Outcome, PublicationStatus
 from lgsco_shared.models.organisation import Organisation
 from lgsco_shared.models.types import CreatedAt, Timestamp, enum_column
 
@@ -93,6 +93,9 @@ class DecisionOrganisation(Base):
         ForeignKey("organisation.id", ondelete="RESTRICT"), primary_key=True
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # The organisation's kind on the decision's date where it differs over time (a county
+    # council replaced by a unitary one of the same name); None: the organisation's kind.
+    kind: Mapped[OrganisationKind | None] = enum_column(OrganisationKind, nullable=True)
 
 
 class DecisionVersion(Base):

@@ -17,4 +17,7 @@ class Organisation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300), unique=True)
     kind: Mapped[OrganisationKind] = enum_column(OrganisationKind)
+    # ONS/GSS code of the local authority it is (lgsco_shared/data/english_authorities.csv);
+    # None for a body that is not a council, or a council not yet mapped.
+    gss_code: Mapped[str | None] = mapped_column(String(9), index=True)
     created_at: Mapped[CreatedAt]

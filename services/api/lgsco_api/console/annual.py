@@ -36,6 +36,7 @@ KIND_NAMES = {
     OrganisationKind.UNITARY: "Unitary councils",
     OrganisationKind.CARE_PROVIDER: "Care providers",
     OrganisationKind.OTHER: "Other organisations",
+    OrganisationKind.UNKNOWN: "Organisations of unknown kind",
 }
 OUTCOME_SERIES = (
     ("upheld", "Upheld"),
@@ -105,7 +106,7 @@ async def annual_figures(
         Row(r["key"] or "Category not stated", r["key"], OutcomeCounts(**counts_from_row(r)))
         for r in await statistics.grouped(session, this_year, GroupBy.CATEGORY)
     ]
-    this, kind, everyone = await statistics.compare_sides(session, year, org)
+    this, kind, everyone, peer = await statistics.compare_sides(session, year, org)
     report = await annual_report(session, org, financial_year, site_url=site_url)
     years = await organisations.by_financial_year(session, org.id)
     owed = RemedyFilters(organisation=(str(org.id),), financial_year=financial_year, current=True)
@@ -131,7 +132,7 @@ async def annual_figures(
         comparison=[
             Side(org.name, OutcomeCounts(**counts_from_row(this["counts"])), this["organisations"]),
             Side(
-                f"{KIND_NAMES[org.kind]} (all)",
+                f"{KIND_NAMES[peer]} (all)",
                 OutcomeCounts(**counts_from_row(kind["counts"])),
                 kind["organisations"],
             ),

@@ -33,7 +33,6 @@ from lgsco_api.decisions.filters import (
     TS_CONFIG,
     decision_conditions,
     financial_year_label,
-    organisation_names,
     tsquery,
 )
 from lgsco_api.kit.rows import fetch_all, fetch_one
@@ -108,11 +107,27 @@ def _columns(filters: DecisionFilters) -> list[Any]:
     return cols
 
 
+def _organisations_json() -> ColumnElement[Any]:
+    """Correlated json_agg of a decision's organisations ({id, name, kind}), in page order:
+    folds what an ORM relationship load would fetch in a second query into the first."""
+    entry = func.json_build_object(
+        "id", Organisation.id, "name", Organisation.name, "kind", Organisation.kind
+    )
+    ordered = aggregate_order_by(entry, DecisionOrganisation.position, Organisation.name)
+    return (
+        select(func.coalesce(func.json_agg(ordered), literal_column("'[]'::json")))
+        .select_from(DecisionOrganisation)
+        .join(Organisation, Organisation.id == DecisionOrganisation.organisation_id)
+        .where(DecisionOrganisation.decision_id == Decision.id)
+        .scalar_subquery()
+    )
+
+
 # Built once: the correlated sub-select and the year label cost more to build than to run.
 _LIST_COLUMNS: tuple[Any, ...] = (
     Decision.id,
     Decision.reference,
-    organisation_names(Decision.id).label("organisations"),
+    _organisations_json().label("organisations"),
     Decision.category,
     Decision.subcategory,
     Decision.outcome,
@@ -194,22 +209,6 @@ async def stream_decisions(
         if page.next_key is None:
             return
         after = page.next_key
-
-
-def _organisations_json() -> ColumnElement[Any]:
-    """Correlated json_agg of a decision's organisations ({id, name, kind}), in page order:
-    folds what an ORM relationship load would fetch in a second query into the first."""
-    entry = func.json_build_object(
-        "id", Organisation.id, "name", Organisation.name, "kind", Organisation.kind
-    )
-    ordered = aggregate_order_by(entry, DecisionOrganisation.position, Organisation.name)
-    return (
-        select(func.coalesce(func.json_agg(ordered), literal_column("'[]'::json")))
-        .select_from(DecisionOrganisation)
-        .join(Organisation, Organisation.id == DecisionOrganisation.organisation_id)
-        .where(DecisionOrganisation.decision_id == Decision.id)
-        .scalar_subquery()
-    )
 
 
 # The full-record statements are built once; only their parameters change per request.

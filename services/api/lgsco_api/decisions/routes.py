@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from lgsco_api.decisions import queries, service
@@ -35,6 +35,7 @@ CSV_DOC: dict[int | str, dict[str, Any]] = {
 
 @router.get("", response_model=DecisionPage, responses=CSV_DOC)
 async def list_decisions(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     filters: FiltersDep,
@@ -86,10 +87,21 @@ async def list_decisions(
     after = cursor.decode(cursor_, chosen_sort.value) if cursor_ else None
     try:
         if csvout.wants_csv(format_, accept):
+            if fields is None:  # the names are the organisations column already
+                columns = tuple(c for c in columns if c != "organisation_names")
+            following: dict[str, str] = {}
+            if limit is not None:  # a bounded export: where the next one starts
+                bounded = await queries.list_decisions(
+                    session, filters, sort=chosen_sort, after=after, limit=limit
+                )
+                if bounded.next_key:
+                    following = cursor.next_headers(
+                        request, cursor.encode(chosen_sort.value, bounded.next_key)
+                    )
             rows = _csv_rows(
                 session, settings.site_url, filters, chosen_sort, after, limit, columns
             )
-            return csvout.csv_response(columns, rows, "decisions.csv")
+            return csvout.csv_response(columns, rows, "decisions.csv", following)
         page = await queries.list_decisions(
             session, filters, sort=chosen_sort, after=after, limit=limit or 50
         )
@@ -105,7 +117,7 @@ async def list_decisions(
         "sort": chosen_sort.value,
         "attribution": ATTRIBUTION,
     }
-    return JSONResponse(page_body)
+    return JSONResponse(page_body, headers=cursor.next_headers(request, next_cursor))
 
 
 async def _csv_rows(
@@ -119,7 +131,10 @@ async def _csv_rows(
 ) -> AsyncIterator[dict[str, Any]]:
     rows = queries.stream_decisions(session, filters, sort=sort, after=after, limit=limit)
     async for row in rows:
-        yield item_from_row(row, site_url).model_dump(include=set(columns))
+        item = item_from_row(row, site_url).model_dump(include=set(columns))
+        if "organisations" in item:  # a spreadsheet cell holds the names
+            item["organisations"] = [o["name"] for o in item["organisations"]]
+        yield item
 
 
 @router.get("/{reference}", response_model=DecisionRead, responses=NOT_FOUND)

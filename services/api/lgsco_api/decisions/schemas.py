@@ -24,9 +24,15 @@ from lgsco_shared.domain import (
 
 
 class OrganisationRef(BaseModel):
-    id: int
-    name: str
-    kind: str
+    """An organisation a decision is about: the same object in lists and in the full record."""
+
+    id: int = Field(description="Organisation id (GET /v1/organisations/{id}).", examples=[7])
+    name: str = Field(description="Name as the LGSCO prints it.", examples=["Kent County Council"])
+    kind: str = Field(
+        description="Kind of body (county, district, unitary, metropolitan, london_borough, "
+        "care_provider, other, unknown): the peer group /v1/stats/compare uses.",
+        examples=["county"],
+    )
 
 
 def _only_always_fields_required(schema: dict[str, Any]) -> None:
@@ -99,7 +105,18 @@ class DecisionItem(BaseModel):
 
     id: int
     reference: str = Field(examples=["22 003 374"])
-    organisations: list[str] = Field(examples=[["Kent County Council"]])
+    organisations: list[OrganisationRef] = Field(
+        description="The bodies the decision is about, in the page's order, as objects like "
+        "those of the full record (before this release, a list of names: see "
+        "organisation_names)."
+    )
+    organisation_names: list[str] = Field(
+        default_factory=list,
+        deprecated=True,
+        description="The organisations' names only, as list items gave them before they gave "
+        "objects; kept for existing clients, to be removed in a later version.",
+        examples=[["Kent County Council"]],
+    )
     category: str | None = Field(examples=["Adult care services"])
     subcategory: str | None = Field(examples=["Assessment and care plan"])
     outcome: Outcome | None = Field(description=OUTCOME_DOC)
@@ -220,6 +237,7 @@ class DecisionRead(BaseModel):
 def _item_values(row: Mapping[Any, Any], site_url: str) -> dict[str, Any]:
     values = {k: row[k] for k in LIST_FIELDS if k in row}
     values["organisations"] = list(row["organisations"] or [])
+    values["organisation_names"] = [o["name"] for o in values["organisations"]]
     values["source_url"] = source_url(site_url, row["permalink"])
     values["attribution"] = ATTRIBUTION
     return values

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Query, Response
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 from redis.exceptions import RedisError
 
 from lgsco_api.jobs import queries
 from lgsco_api.jobs.schemas import FailureRead, JobAccepted, RunDetail, RunPage, RunRead, run_read
+from lgsco_api.kit import pagination
 from lgsco_api.kit.auth import JobsWriteDep, RunsReadDep
 from lgsco_api.kit.deps import (
     QueueDep,
@@ -73,6 +74,8 @@ async def submit_job(
 
 @router.get("/jobs", response_model=RunPage)
 async def list_jobs(
+    request: Request,
+    response: Response,
     session: SessionDep,
     _: RunsReadDep,
     kind: Annotated[RunKind | None, Query()] = None,
@@ -86,6 +89,8 @@ async def list_jobs(
         session, kind=kind, status=status, before_id=before, limit=limit
     )
     counts = await queries.failure_counts(session, [r.id for r in found])
+    next_cursor = str(next_id) if next_id is not None else None
+    response.headers.update(pagination.next_headers(request, next_cursor))
     return RunPage(
         items=[RunRead(**run_read(r, counts.get(r.id, 0))) for r in found],
         next_cursor=str(next_id) if next_id is not None else None,

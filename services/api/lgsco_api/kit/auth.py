@@ -105,3 +105,4 @@ RemediesReadDep = Annotated[
 RunsReadDep = Annotated[Principal, Depends(require("read", always=True, also=("jobs:write",)))]
 RemediesWriteDep = Annotated[Principal, Depends(require("remedies:write"))]
 JobsWriteDep = Annotated[Principal, Depends(require("jobs:write"))]
+AdminDep = Annotated[Principal, Depends(require("admin"))]

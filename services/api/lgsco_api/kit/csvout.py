@@ -52,20 +52,28 @@ def _line(values: Iterable[Any]) -> str:
 
 
 async def _lines(
-    columns: Sequence[str], rows: AsyncIterator[Mapping[str, Any]]
+    columns: Sequence[str],
+    rows: AsyncIterator[Mapping[str, Any]],
+    labels: Mapping[str, str] | None = None,
 ) -> AsyncIterator[str]:
-    yield BOM + _line(columns)
+    yield BOM + _line((labels or {}).get(c, c) for c in columns)
     async for row in rows:
         yield _line(row.get(c) for c in columns)
 
 
 def csv_response(
-    columns: Sequence[str], rows: AsyncIterator[Mapping[str, Any]], filename: str
+    columns: Sequence[str],
+    rows: AsyncIterator[Mapping[str, Any]],
+    filename: str,
+    headers: Mapping[str, str] | None = None,
+    *,
+    labels: Mapping[str, str] | None = None,
 ) -> StreamingResponse:
+    """`labels`: the header row's text for each column (the column's name where absent)."""
     return StreamingResponse(
-        _lines(columns, rows),
+        _lines(columns, rows, labels),
         media_type=CSV_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', **(headers or {})},
     )
 
 

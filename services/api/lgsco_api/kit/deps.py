@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lgsco_api.decisions.criteria import DecisionFilters
 from lgsco_api.kit.errors import Problem, Unavailable, database_gone
+from lgsco_api.kit.known import require_known
 from lgsco_api.kit.queuestate import QueueState
 from lgsco_api.kit.schemas import (
     FINANCIAL_YEAR_SCHEMA,
@@ -234,7 +235,16 @@ def decision_filters(
     )
 
 
-FiltersDep = Annotated[DecisionFilters, Depends(inline(decision_filters))]
+async def known_decision_filters(
+    session: SessionDep,
+    filters: Annotated[DecisionFilters, Depends(inline(decision_filters))],
+) -> DecisionFilters:
+    """The decision filters, with every `organisation` one that is stored (404 otherwise)."""
+    await require_known(session, filters.organisation)
+    return filters
+
+
+FiltersDep = Annotated[DecisionFilters, Depends(known_decision_filters)]
 
 
 def remedy_filters(
@@ -299,4 +309,13 @@ def remedy_filters(
     )
 
 
-RemedyFiltersDep = Annotated[RemedyFilters, Depends(inline(remedy_filters))]
+async def known_remedy_filters(
+    session: SessionDep,
+    filters: Annotated[RemedyFilters, Depends(inline(remedy_filters))],
+) -> RemedyFilters:
+    """The remedy filters, with every `organisation` one that is stored (404 otherwise)."""
+    await require_known(session, filters.organisation)
+    return filters
+
+
+RemedyFiltersDep = Annotated[RemedyFilters, Depends(known_remedy_filters)]

@@ -136,3 +136,25 @@ def _log(scope: Scope, route: str, status: int, elapsed: float, request_id: str)
             "key": state.get("key_name"),
         },
     )
+
+
+class HeadMiddleware:
+    """HEAD on every GET: the request goes through as a GET (authentication, rate limits,
+    ETag and the same headers) and the body is dropped on the way out, Content-Length kept."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if not message.get("more_body", False):
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)

@@ -11,7 +11,11 @@ import binascii
 import json
 from typing import Any
 
+from starlette.requests import Request
+
 from lgsco_api.kit.errors import Problem
+
+NEXT_CURSOR_HEADER = "X-Next-Cursor"
 
 
 def encode(sort: str, key: list[Any]) -> str:
@@ -33,6 +37,15 @@ def decode(cursor: str, sort: str) -> list[Any]:
     if made_for != sort:
         raise _invalid(f"it was made for sort={made_for}, not sort={sort}")
     return key
+
+
+def next_headers(request: Request, next_cursor: str | None) -> dict[str, str]:
+    """`Link: <this request with cursor=next>; rel="next"` and `X-Next-Cursor` beside a page's
+    `next_cursor` (none on the last page). The link is relative to this API's root."""
+    if not next_cursor:
+        return {}
+    url = request.url.include_query_params(cursor=next_cursor)
+    return {"Link": f'<{url.path}?{url.query}>; rel="next"', NEXT_CURSOR_HEADER: next_cursor}
 
 
 def _invalid(why: str) -> Problem:

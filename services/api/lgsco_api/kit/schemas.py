@@ -63,6 +63,16 @@ class ProblemDetail(BaseModel):
     errors: list[dict[str, str]] | None = Field(
         default=None, description="For 422: one entry per invalid parameter."
     )
+    parameter: str | None = Field(
+        default=None, description="For an unknown organisation (404): the parameter named."
+    )
+    value: str | None = Field(
+        default=None, description="For an unknown organisation (404): the value given."
+    )
+    similar: list[str] | None = Field(
+        default=None,
+        description="For an unknown organisation (404): the stored names most like the value.",
+    )
 
 
 def _problem_doc(description: str, status: int, detail: str) -> dict[str, Any]:

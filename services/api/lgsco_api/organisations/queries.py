@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import RowMapping, Select, func, select, tuple_
+from sqlalchemy import RowMapping, Select, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lgsco_api.decisions.criteria import DecisionFilters
@@ -20,6 +20,7 @@ def _with_counts() -> Select[Any]:
             Organisation.id,
             Organisation.name,
             Organisation.kind,
+            Organisation.gss_code,
             func.max(Decision.decided_on).label("latest_decided_on"),
             *outcome_columns(),
         )
@@ -82,3 +83,42 @@ async def category_counts(session: AsyncSession, filters: DecisionFilters) -> li
         .order_by(Decision.category.nulls_last(), Decision.subcategory.nulls_last())
     )
     return list((await session.execute(query)).mappings())
+
+
+async def unmapped(session: AsyncSession, limit: int = 100) -> tuple[int, list[RowMapping]]:
+    """Organisations of unknown kind (councils not in the reference table, bodies nothing
+    classifies), most decided about first: what an operator maps with PATCH."""
+    unknown = Organisation.kind == OrganisationKind.UNKNOWN
+    total = int(await session.scalar(select(func.count()).where(unknown)) or 0)
+    decisions = func.count(DecisionOrganisation.decision_id).label("decisions")
+    query = (
+        select(Organisation.id, Organisation.name, Organisation.kind, decisions)
+        .select_from(Organisation)
+        .outerjoin(DecisionOrganisation, DecisionOrganisation.organisation_id == Organisation.id)
+        .where(unknown)
+        .group_by(Organisation.id)
+        .order_by(decisions.desc(), Organisation.name)
+        .limit(limit)
+    )
+    return total, list((await session.execute(query)).mappings())
+
+
+async def set_kind(
+    session: AsyncSession, organisation_id: int, kind: OrganisationKind, gss_code: str | None
+) -> bool:
+    """Record an operator's mapping; the organisation's links then take its kind (a dated
+    kind read from the name no longer applies). False when there is no such organisation."""
+    found = await session.execute(
+        update(Organisation)
+        .where(Organisation.id == organisation_id)
+        .values(kind=kind, gss_code=gss_code)
+        .returning(Organisation.id)
+    )
+    if found.first() is None:
+        return False
+    await session.execute(
+        update(DecisionOrganisation)
+        .where(DecisionOrganisation.organisation_id == organisation_id)
+        .values(kind=None)
+    )
+    return True

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 
 from lgsco_api.kit import pagination as cursor
-from lgsco_api.kit.auth import ReadDep
+from lgsco_api.kit.auth import AdminDep, ReadDep
 from lgsco_api.kit.deps import FiltersDep, SessionDep, invalid
-from lgsco_api.kit.errors import NotFound
-from lgsco_api.kit.schemas import ERRORS, NOT_FOUND
+from lgsco_api.kit.errors import NotFound, Problem
+from lgsco_api.kit.schemas import AUTH_ERRORS, ERRORS, NOT_FOUND
 from lgsco_api.organisations import queries
 from lgsco_api.organisations.schemas import (
     CategoryNode,
     CategoryTree,
+    OrganisationMapping,
     OrganisationPage,
     OrganisationRead,
     OrganisationSummary,
@@ -22,6 +23,7 @@ from lgsco_api.organisations.schemas import (
     YearCounts,
     counts_from_row,
 )
+from lgsco_shared.authorities import by_code
 from lgsco_shared.domain import OrganisationKind
 
 router = APIRouter(tags=["organisations"], responses=ERRORS)
@@ -33,6 +35,7 @@ def _summary(row: Any) -> OrganisationSummary:
         id=row["id"],
         name=row["name"],
         kind=row["kind"],
+        gss_code=row["gss_code"],
         latest_decided_on=row["latest_decided_on"],
         **counts_from_row(row),
     )
@@ -40,6 +43,8 @@ def _summary(row: Any) -> OrganisationSummary:
 
 @router.get("/organisations", response_model=OrganisationPage)
 async def list_organisations(
+    request: Request,
+    response: Response,
     session: SessionDep,
     _: ReadDep,
     q: Annotated[
@@ -57,8 +62,10 @@ async def list_organisations(
 ) -> OrganisationPage:
     """Organisations decided about, by name, each with its decision counts and uphold rate.
 
-    `kind` (county, district, london_borough, metropolitan, unitary, care_provider, other) is
-    derived from the name and is what `/v1/stats/compare` compares like with.
+    `kind` (county, district, london_borough, metropolitan, unitary, care_provider, other,
+    unknown) is what `/v1/stats/compare` compares like with. A council's kind and `gss_code`
+    come from the reference table of English local authorities, matched on its name; a
+    council the table does not match is `unknown` until an operator maps it (PATCH).
     """
     after = None
     if cursor_:
@@ -69,9 +76,11 @@ async def list_organisations(
     rows, next_key = await queries.list_organisations(
         session, q=q, kind=kind, after=after, limit=limit
     )
+    next_cursor = cursor.encode("name", list(next_key)) if next_key else None
+    response.headers.update(cursor.next_headers(request, next_cursor))
     return OrganisationPage(
         items=[_summary(r) for r in rows],
-        next_cursor=cursor.encode("name", list(next_key)) if next_key else None,
+        next_cursor=next_cursor,
         limit=limit,
     )
 
@@ -97,6 +106,43 @@ async def get_organisation(
             YearCounts(financial_year=y["financial_year"], **counts_from_row(y)) for y in years
         ],
     )
+
+
+@router.patch(
+    "/organisations/{organisation_id}",
+    response_model=OrganisationRead,
+    responses={**NOT_FOUND, **AUTH_ERRORS},
+)
+async def map_organisation(
+    organisation_id: Annotated[
+        int, Path(ge=1, le=MAX_ID, description="Id from /v1/organisations.")
+    ],
+    mapping: Annotated[OrganisationMapping, Body()],
+    session: SessionDep,
+    _: AdminDep,
+) -> OrganisationRead:
+    """Map an organisation the reference table did not match (scope admin).
+
+    Give the `gss_code` of the English local authority it is (its kind then comes from the
+    table), or the `kind` of a body that is not a council. `/v1/status` lists the organisations
+    still `unknown`.
+    """
+    if mapping.gss_code is not None:
+        authority = by_code().get(mapping.gss_code)
+        if authority is None:
+            raise Problem(
+                422,
+                f"{mapping.gss_code} is not in the reference table of English local authorities.",
+            )
+        kind, code = authority.kind, authority.gss_code
+    elif mapping.kind is not None:
+        kind, code = mapping.kind, None
+    else:
+        raise Problem(422, "Give gss_code (a council) or kind (any other body).")
+    if not await queries.set_kind(session, organisation_id, kind, code):
+        raise NotFound("organisation", organisation_id, "See /v1/organisations?q=... for ids.")
+    await session.commit()
+    return await get_organisation(organisation_id, session, _)
 
 
 @router.get("/categories", response_model=CategoryTree)

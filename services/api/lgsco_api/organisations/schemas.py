@@ -26,6 +26,13 @@ class OrganisationSummary(OutcomeCounts):
     id: int
     name: str = Field(examples=["Kent County Council"])
     kind: OrganisationKind
+    gss_code: str | None = Field(
+        default=None,
+        description="ONS/GSS code of the local authority it is (E06 unitary, E07 district, E08 "
+        "metropolitan borough, E09 London borough, E10 county); null for a body that is not a "
+        "council, or a council not yet mapped.",
+        examples=["E10000016"],
+    )
     latest_decided_on: date | None
 
 
@@ -75,3 +82,23 @@ def counts_from_row(row: Any) -> dict[str, Any]:
         "unknown": int(row["unknown"]),
         "uphold_rate": uphold_rate(int(row["upheld"]), int(row["not_upheld"])),
     }
+
+
+class OrganisationMapping(BaseModel):
+    """What an operator records about an organisation the reference table did not match."""
+
+    model_config = {"extra": "forbid"}
+
+    gss_code: str | None = Field(
+        default=None,
+        pattern=r"^E(06|07|08|09|10)\d{6}$",
+        description="GSS code of the English local authority it is; its kind then comes from "
+        "the reference table. Omit for a body that is not a council.",
+        examples=["E06000038"],
+    )
+    kind: OrganisationKind | None = Field(
+        default=None,
+        description="Kind of a body that is not a council (care_provider, other); ignored "
+        "when gss_code is given.",
+        examples=["care_provider"],
+    )

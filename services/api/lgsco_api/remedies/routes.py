@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Header, Path, Query, Response
+from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 
-from lgsco_api.kit import csvout
+from lgsco_api.kit import csvout, pagination
 from lgsco_api.kit.auth import RemediesReadDep, RemediesWriteDep
 from lgsco_api.kit.deps import (
     RemedyFiltersDep,
@@ -51,6 +51,8 @@ def etag(revision: int) -> str:
 
 @router.get("/remedies", response_model=RemedyPage, responses=CSV_DOC)
 async def list_remedies(
+    request: Request,
+    response: Response,
     session: SessionDep,
     settings: SettingsDep,
     filters: RemedyFiltersDep,
@@ -67,10 +69,13 @@ async def list_remedies(
             session, filters, after_id=after, limit=limit or 100_000
         )
         items = [read_from_row(r, settings.site_url).model_dump() for r in rows]
+        following = pagination.next_headers(request, str(_next) if _next is not None else None)
         return csvout.csv_response(
-            list(RemedyRead.model_fields), csvout.from_list(items), "remedies.csv"
+            list(RemedyRead.model_fields), csvout.from_list(items), "remedies.csv", following
         )
     rows, next_id = await queries.list_remedies(session, filters, after_id=after, limit=limit or 50)
+    next_cursor = str(next_id) if next_id is not None else None
+    response.headers.update(pagination.next_headers(request, next_cursor))
     return RemedyPage(
         items=[read_from_row(r, settings.site_url) for r in rows],
         next_cursor=str(next_id) if next_id is not None else None,

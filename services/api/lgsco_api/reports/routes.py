@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Response
 
 from lgsco_api.kit import csvout
 from lgsco_api.kit.auth import ReadDep
 from lgsco_api.kit.deps import SessionDep, SettingsDep, check_financial_year, invalid
-from lgsco_api.kit.errors import NotFound
+from lgsco_api.kit.known import unknown_organisation
 from lgsco_api.kit.schemas import ERRORS, FINANCIAL_YEAR_SCHEMA, NOT_FOUND
 from lgsco_api.organisations.schemas import OutcomeCounts
-from lgsco_api.reports import service
+from lgsco_api.reports import files, service
 from lgsco_api.reports.schemas import (
     AnnualReport,
     OutcomeRow,
@@ -26,7 +26,19 @@ from lgsco_api.statistics import queries as statistics
 router = APIRouter(prefix="/reports", tags=["reports"], responses=ERRORS)
 
 CSV_DOC: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/csv": {"example": "outcome,broad_outcome,decisions\r\n"}}}
+    200: {
+        "content": {
+            "text/csv": {"example": "\ufeffOutcome,Outcome source (stated or inferred),...\r\n"},
+            files.XLSX_TYPE: {
+                "schema": {"type": "string", "format": "binary"},
+                "example": "(an Excel workbook: Summary, Outcomes, Remedies, Decisions)",
+            },
+            files.DOCX_TYPE: {
+                "schema": {"type": "string", "format": "binary"},
+                "example": "(a Word document: the decisions appendix)",
+            },
+        }
+    }
 }
 
 
@@ -53,7 +65,14 @@ async def annual_report(
             json_schema_extra=FINANCIAL_YEAR_SCHEMA,
         ),
     ],
-    format_: Annotated[Literal["json", "csv"] | None, Query(alias="format")] = None,
+    format_: Annotated[
+        Literal["json", "csv", "xlsx", "docx"] | None,
+        Query(
+            alias="format",
+            description="json (default); csv (one table, with table=); xlsx (every table, one "
+            "sheet each); docx (the decisions appendix, heading and summary of each decision).",
+        ),
+    ] = None,
     table: Annotated[
         ReportTable | None, Query(description="With format=csv: which table to return.")
     ] = None,
@@ -75,8 +94,11 @@ async def annual_report(
     The finer outcome is inferred from the decision's text (`outcome_source`), not printed by the
     LGSCO.
 
-    `format=csv&table=summary|outcomes|remedies|decisions` returns one table as CSV; the outcomes
-    and remedies tables end with a Total row.
+    `format=csv&table=summary|outcomes|remedies|decisions` returns one table as CSV, with
+    headers a person reads; the outcomes and remedies tables end with a Total row.
+    `format=xlsx` returns an Excel workbook with one sheet per table (dates as dates, amounts
+    as currency, the uphold rate as a percentage, header rows frozen); `format=docx` the
+    decisions appendix as a Word document, each decision's heading line then its summary.
     """
     check_financial_year(financial_year)
     as_csv = csvout.wants_csv(format_, accept)
@@ -84,50 +106,33 @@ async def annual_report(
         raise invalid(
             "table", "with format=csv choose a table: summary, outcomes, remedies or decisions"
         )
+    if table is not None and format_ in ("xlsx", "docx"):
+        raise invalid("table", f"format={format_} holds every table; table is for format=csv")
     if table is not None and not as_csv:
         raise invalid("table", "table is only used with format=csv (JSON returns every table)")
     org = await statistics.organisation_of(session, organisation)
     if org is None:
-        raise NotFound("organisation", repr(organisation), "See /v1/organisations?q=... for names.")
+        raise await unknown_organisation(session, organisation)
     report = await service.annual_report(
         session, org, financial_year, site_url=settings.site_url, order=order
     )
+    stem = f"annual-{report.financial_year}"
+    if format_ == "xlsx":
+        return _download(files.annual_xlsx(report, org.name), files.XLSX_TYPE, f"{stem}.xlsx")
+    if format_ == "docx":
+        body = files.appendix_docx(report, org.name, report.attribution)
+        return _download(body, files.DOCX_TYPE, f"{stem}-decisions.docx")
     if table is None:
         return report
     return _csv(report, table, org.name)
 
 
 def _csv(report: AnnualReport, table: ReportTable, name: str) -> Any:
-    rows: list[dict[str, Any]]
-    if table is ReportTable.SUMMARY:
-        rows = [
-            {
-                "organisation": name,
-                "financial_year": report.financial_year,
-                **report.summary.model_dump(),
-            }
-        ]
-    elif table is ReportTable.OUTCOMES:
-        rows = [r.model_dump() for r in report.outcomes]
-        rows.append({"outcome": "Total", "decisions": sum(r.decisions for r in report.outcomes)})
-    elif table is ReportTable.REMEDIES:
-        rows = [r.model_dump() for r in report.remedies]
-        rows.append({"action": "Total", "remedies": report.remedies_total})
-    else:
-        rows = [r.model_dump() | {"remedies": _remedies_text(r)} for r in report.decisions]
+    rows = files.table_rows(report, table, name)
     columns = _columns(table)
     filename = f"annual-{report.financial_year}-{table.value}.csv"
-    return csvout.csv_response(columns, csvout.from_list(rows), filename)
-
-
-def _remedies_text(decision: ReportDecision) -> str:
-    """ "Formal apology (completed); Financial remedy £300 to Mrs X (pending)"."""
-    parts = []
-    for r in decision.remedies:
-        amount = f" £{r.amount:,.2f}".replace(".00", "") if r.amount is not None else ""
-        payee = f" to {r.payee}" if r.payee else ""
-        parts.append(f"{r.action}{amount}{payee} ({r.status.value.replace('_', ' ')})")
-    return "; ".join(parts)
+    labels = {c: files.header(c) for c in columns}
+    return csvout.csv_response(columns, csvout.from_list(rows), filename, labels=labels)
 
 
 def _columns(table: ReportTable) -> list[str]:
@@ -138,3 +143,11 @@ def _columns(table: ReportTable) -> list[str]:
     if table is ReportTable.REMEDIES:
         return list(RemedyRow.model_fields)
     return list(ReportDecision.model_fields)
+
+
+def _download(body: bytes, media_type: str, filename: str) -> Response:
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -117,24 +117,48 @@ def named_by(organisation_id: int) -> ColumnElement[bool]:
     return Decision.id.in_(sub)
 
 
+def kind_at_decision() -> ColumnElement[OrganisationKind]:
+    """An organisation's kind on the decision's date: the link's where it changed over time
+    (a county council replaced by a unitary one of the same name), else the organisation's."""
+    return func.coalesce(DecisionOrganisation.kind, Organisation.kind)
+
+
 def named_by_kind(kind: OrganisationKind) -> ColumnElement[bool]:
     sub = (
         select(DecisionOrganisation.decision_id)
         .join(Organisation, Organisation.id == DecisionOrganisation.organisation_id)
-        .where(Organisation.kind == kind)
+        .where(kind_at_decision() == kind)
     )
     return Decision.id.in_(sub)
 
 
+async def kind_in_window(
+    session: AsyncSession, filters: DecisionFilters, org: Organisation | OrganisationRow
+) -> OrganisationKind:
+    """The organisation's kind on the date of its latest decision within the filters (its
+    stored kind where it has none there): the peer group it is compared with."""
+    query = (
+        select(kind_at_decision())
+        .select_from(DecisionOrganisation)
+        .join(Decision, Decision.id == DecisionOrganisation.decision_id)
+        .join(Organisation, Organisation.id == DecisionOrganisation.organisation_id)
+        .where(DecisionOrganisation.organisation_id == org.id, *decision_conditions(filters))
+        .order_by(Decision.decided_on.desc().nulls_last())
+        .limit(1)
+    )
+    found = await fetch_scalar(session, query)
+    return OrganisationKind(found) if found is not None else org.kind
+
+
 async def compare_sides(
     session: AsyncSession, filters: DecisionFilters, org: Organisation | OrganisationRow
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """(this organisation, organisations of its kind, all organisations)."""
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], OrganisationKind]:
+    """(this organisation, organisations of its kind, all organisations, that kind): the kind
+    is the one each organisation had on each decision's date."""
     this = await comparison_side(
         session, filters, named_by(org.id), DecisionOrganisation.organisation_id == org.id
     )
-    kind = await comparison_side(
-        session, filters, named_by_kind(org.kind), Organisation.kind == org.kind
-    )
+    peer = await kind_in_window(session, filters, org)
+    kind = await comparison_side(session, filters, named_by_kind(peer), kind_at_decision() == peer)
     everyone = await comparison_side(session, filters, None, None)
-    return this, kind, everyone
+    return this, kind, everyone, peer

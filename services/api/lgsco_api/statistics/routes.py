@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from lgsco_api.decisions.criteria import DecisionFilters
 from lgsco_api.kit.auth import ReadDep
 from lgsco_api.kit.deps import FiltersDep, SessionDep, check_financial_year
-from lgsco_api.kit.errors import NotFound
+from lgsco_api.kit.known import unknown_organisation
 from lgsco_api.kit.schemas import ERRORS, FINANCIAL_YEAR_SCHEMA, NOT_FOUND
 from lgsco_api.organisations.schemas import OutcomeCounts, counts_from_row
 from lgsco_api.statistics import queries
@@ -67,19 +67,22 @@ async def compare(
 ) -> Comparison:
     """One organisation against all organisations and against organisations of the same kind.
 
-    Compared on decisions, uphold rate and remedies agreed per upheld decision. `kind` comes
-    from the name (county, district, London borough, metropolitan, unitary, care provider).
+    Compared on decisions, uphold rate and remedies agreed per upheld decision. `kind` is the
+    organisation's type from the reference table of English local authorities (county,
+    district, unitary, metropolitan, London borough), on the date of its latest decision in the
+    year; each peer counts with the type it had on each decision's date (Somerset County Council
+    is a county until 31 March 2023, Somerset Council a unitary since).
     """
     check_financial_year(financial_year)
     org = await queries.organisation_of(session, organisation)
     if org is None:
-        raise NotFound("organisation", repr(organisation), "See /v1/organisations?q=... for names.")
+        raise await unknown_organisation(session, organisation)
     filters = DecisionFilters(financial_year=financial_year)
-    this, kind, everyone = await queries.compare_sides(session, filters, org)
+    this, kind, everyone, peer = await queries.compare_sides(session, filters, org)
     return Comparison(
         organisation={"id": org.id, "name": org.name, "kind": org.kind},
         financial_year=financial_year,
-        kind=org.kind,
+        kind=peer,
         this_organisation=_side(this),
         same_kind=_side(kind),
         all_organisations=_side(everyone),

@@ -23,6 +23,15 @@ class PublicationLagRead(BaseModel):
     )
 
 
+class UnmappedOrganisation(BaseModel):
+    """An organisation of unknown kind: a council the reference table did not match, or a body
+    nothing classifies. Map it with `PATCH /v1/organisations/{id}` (scope admin)."""
+
+    id: int = Field(description="Organisation id.", examples=[412])
+    name: str = Field(description="Name as the LGSCO prints it.", examples=["Loamshire Council"])
+    decisions: int = Field(description="Decisions naming it.", examples=[3])
+
+
 class ServiceStatus(BaseModel):
     decisions_stored: int
     decisions_published: int
@@ -42,6 +51,15 @@ class ServiceStatus(BaseModel):
         description="True when the newest search page fetched was an empty shell (likely blocked)."
     )
     queue_depth: int | None = Field(description="Jobs waiting in the queue; null if Redis is down.")
+    organisations_unmapped: int = Field(
+        default=0,
+        description="Organisations of unknown kind, left out of every peer group until mapped.",
+        examples=[1],
+    )
+    unmapped_organisations: list[UnmappedOrganisation] = Field(
+        default_factory=list,
+        description="The first 100 of them, most decided about first.",
+    )
     publication_lag: PublicationLagRead = Field(
         description="How long after their decision date decisions appear: the refresh looks "
         "back at least six months, further if this says decisions come later."

@@ -8,8 +8,9 @@ from fastapi import Request
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lgsco_api.organisations import queries as organisations
 from lgsco_api.status import queries
-from lgsco_api.status.schemas import PublicationLagRead, ServiceStatus
+from lgsco_api.status.schemas import PublicationLagRead, ServiceStatus, UnmappedOrganisation
 from lgsco_shared import queue as jobqueue
 from lgsco_shared.lag import LATE_AFTER_DAYS, publication_lag
 
@@ -22,6 +23,7 @@ async def current_status(
     success = await queries.last_success(session)
     listing = await queries.last_listing(session)
     active = await queries.active_runs(session)
+    unmapped_total, unmapped = await organisations.unmapped(session)
     return ServiceStatus(
         decisions_stored=figures["stored"],
         decisions_published=figures["published"],
@@ -37,6 +39,11 @@ async def current_status(
         last_listing_fetch_at=listing.fetched_at if listing else None,
         last_listing_was_search_shell=listing.search_shell if listing else None,
         queue_depth=await queue_depth(request),
+        organisations_unmapped=unmapped_total,
+        unmapped_organisations=[
+            UnmappedOrganisation(id=r["id"], name=r["name"], decisions=r["decisions"])
+            for r in unmapped
+        ],
         publication_lag=PublicationLagRead(
             **asdict(await publication_lag(session, late_after_days=late_after_days))
         ),
