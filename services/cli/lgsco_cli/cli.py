@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 from typing import Annotated
 
@@ -12,7 +11,6 @@ import typer
 from lgsco_api.keys.service import SCOPES
 from lgsco_ingest import parsebox
 from lgsco_shared import runtime
-from lgsco_shared.embedded import ServiceUrls
 from lgsco_shared.settings import Settings
 
 app = typer.Typer(
@@ -28,12 +26,6 @@ schedules_app = typer.Typer(
 app.add_typer(schedules_app, name="schedules")
 
 
-def _attached(
-    settings: Settings, schema: runtime.Schema = runtime.Schema.AUTO
-) -> contextlib.AbstractContextManager[ServiceUrls]:
-    return runtime.attached(settings, schema)
-
-
 def _settings() -> Settings:
     settings = runtime.load()
     parsebox.configure(parsebox.limits_from(settings))
@@ -46,7 +38,7 @@ def up() -> None:
     from lgsco_cli.runner import run_all
 
     settings = _settings()
-    with _attached(settings, runtime.Schema.UPGRADE) as urls:
+    with runtime.attached(settings, runtime.Schema.UPGRADE) as urls:
         asyncio.run(run_all(settings, urls, announce=typer.echo))
 
 
@@ -64,7 +56,7 @@ def api() -> None:
     from lgsco_api.serve import serve_api
 
     settings = _settings()
-    with _attached(settings) as urls:
+    with runtime.attached(settings) as urls:
         asyncio.run(serve_api(settings, urls))
 
 
@@ -78,7 +70,7 @@ def worker(
     from lgsco_ingest.serve import check_worker, serve_worker
 
     settings = _settings()
-    with _attached(settings, runtime.Schema.NONE if check else runtime.Schema.AUTO) as urls:
+    with runtime.attached(settings, runtime.Schema.NONE if check else runtime.Schema.AUTO) as urls:
         if check:
             raise typer.Exit(asyncio.run(check_worker(urls)))
         asyncio.run(serve_worker(settings, urls))
@@ -97,7 +89,7 @@ def ingest(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     settings = _settings()
-    with _attached(settings) as urls:
+    with runtime.attached(settings) as urls:
         ok = asyncio.run(ingest_references(settings, urls, canonical, echo=typer.echo))
     raise typer.Exit(0 if ok else 1)
 
@@ -128,7 +120,7 @@ def crawl(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     settings = _settings()
-    with _attached(settings) as urls, Bars() as bars:
+    with runtime.attached(settings) as urls, Bars() as bars:
         ok = asyncio.run(
             crawl_window(
                 settings,
@@ -158,7 +150,7 @@ def reparse(
     from lgsco_ingest.commands import reparse_stored
 
     settings = _settings()
-    with _attached(settings) as urls:
+    with runtime.attached(settings) as urls:
         asyncio.run(reparse_stored(urls, echo=typer.echo, include_quarantined=include_quarantined))
 
 
@@ -173,7 +165,7 @@ def keys_create(
     from lgsco_api.keys.commands import create_key
 
     settings = _settings()
-    with _attached(settings) as urls:
+    with runtime.attached(settings) as urls:
         code = asyncio.run(
             create_key(
                 urls, name, [s.strip() for s in scopes.split(",") if s.strip()], echo=typer.echo
@@ -188,7 +180,7 @@ def keys_list() -> None:
     from lgsco_api.keys.commands import list_keys
 
     settings = _settings()
-    with _attached(settings) as urls:
+    with runtime.attached(settings) as urls:
         asyncio.run(list_keys(urls, echo=typer.echo))
 
 
@@ -198,7 +190,7 @@ def keys_revoke(name: Annotated[str, typer.Option(help="Name of the key to revok
     from lgsco_api.keys.commands import revoke_key
 
     settings = _settings()
-    with _attached(settings) as urls:
+    with runtime.attached(settings) as urls:
         code = asyncio.run(revoke_key(urls, name, echo=typer.echo))
     raise typer.Exit(code)
 
@@ -209,7 +201,7 @@ def schedules_list() -> None:
     from lgsco_cli.schedule_commands import list_schedules
 
     settings = _settings()
-    with _attached(settings) as urls:
+    with runtime.attached(settings) as urls:
         raise typer.Exit(asyncio.run(list_schedules(urls, settings, echo=typer.echo)))
 
 
@@ -243,7 +235,7 @@ def schedules_add(
         "enabled": not paused,
     }
     settings = _settings()
-    with _attached(settings) as urls:
+    with runtime.attached(settings) as urls:
         raise typer.Exit(asyncio.run(add_schedule(urls, settings, body, echo=typer.echo)))
 
 
@@ -251,7 +243,7 @@ def _schedule_action(action: str, which: str) -> None:
     from lgsco_cli.schedule_commands import act
 
     settings = _settings()
-    with _attached(settings) as urls:
+    with runtime.attached(settings) as urls:
         raise typer.Exit(asyncio.run(act(urls, settings, which, action, echo=typer.echo)))
 
 
@@ -288,7 +280,7 @@ def cancel(run_id: Annotated[int, typer.Argument(help="The run's id (GET /v1/job
     from lgsco_cli.schedule_commands import cancel as cancel_run
 
     settings = _settings()
-    with _attached(settings) as urls:
+    with runtime.attached(settings) as urls:
         raise typer.Exit(asyncio.run(cancel_run(urls, run_id, echo=typer.echo)))
 
 

@@ -14,7 +14,7 @@ import argparse
 import asyncio
 import sys
 
-from lgsco_ingest import commands
+from lgsco_ingest import commands, parsebox
 from lgsco_ingest.serve import check_worker, serve_worker
 from lgsco_shared import runtime
 
@@ -49,6 +49,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     settings = runtime.load()
+    # The worker sets them when it starts (worker.py); a one-off command must too.
+    parsebox.configure(parsebox.limits_from(settings))
     schema = runtime.Schema.NONE if args.check else runtime.Schema.AUTO
     with runtime.attached(settings, schema) as urls:
         if args.check:

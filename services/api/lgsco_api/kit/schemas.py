@@ -1,4 +1,5 @@
-"""Models shared by several endpoints: the problem body, financial years, documented errors."""
+"""Models shared by several endpoints: the problem body, validated dates, documented errors
+(financial years: kit/years.py)."""
 
 from __future__ import annotations
 
