@@ -20,6 +20,7 @@ from lgsco_api.status.service import queue_depth
 from lgsco_shared import schedules
 from lgsco_shared.crontime import DEFAULT_TIMEZONE
 from lgsco_shared.domain import RunKind, RunStatus, ScheduleKind
+from lgsco_shared.models import IngestFailure, RawPage
 from lgsco_shared.runs import ACTIVE
 
 router = APIRouter()
@@ -172,19 +173,26 @@ async def _run_of(session: SessionDep, run_id: str) -> dict[str, Any] | None:
     return await _run_context(session, number) if number else None
 
 
+async def _failure_of(
+    session: SessionDep, failure_id: str
+) -> tuple[IngestFailure | None, RawPage | None]:
+    """The failure a path names and its kept page; (None, None) for no such failure."""
+    number = parse_id(failure_id)
+    failure = await console_queries.get_failure(session, number) if number else None
+    if failure is None or failure.raw_page_id is None:
+        return failure, None
+    return failure, await console_queries.get_raw_page(session, failure.raw_page_id)
+
+
 @router.get("/failures/{failure_id}", response_class=HTMLResponse)
 async def show_failure(
     request: Request, failure_id: str, session: SessionDep, viewer: ViewerDep
 ) -> HTMLResponse:
     if (refusal := pages.refuse_read(request, viewer)) is not None:
         return refusal
-    number = parse_id(failure_id)
-    failure = await console_queries.get_failure(session, number) if number else None
+    failure, raw = await _failure_of(session, failure_id)
     if failure is None:
         return pages.not_found(request, f"failure {failure_id}")
-    raw = None
-    if failure.raw_page_id is not None:
-        raw = await console_queries.get_raw_page(session, failure.raw_page_id)
     body = raw.body() if raw is not None else None
     context = {
         "section": "runs",
@@ -203,18 +211,14 @@ async def download_raw_page(
     """The quarantined page exactly as fetched, as plain text: never rendered as HTML here."""
     if (refusal := pages.refuse_read(request, viewer)) is not None:
         return refusal
-    number = parse_id(failure_id)
-    failure = await console_queries.get_failure(session, number) if number else None
-    raw = None
-    if failure is not None and failure.raw_page_id is not None:
-        raw = await console_queries.get_raw_page(session, failure.raw_page_id)
-    if raw is None:
+    failure, raw = await _failure_of(session, failure_id)
+    if failure is None or raw is None:
         return pages.not_found(request, f"raw page for failure {failure_id}")
     return Response(
         raw.body(),
         media_type="text/plain; charset=utf-8",
         headers={
-            "Content-Disposition": f'attachment; filename="failure-{number}.html.txt"',
+            "Content-Disposition": f'attachment; filename="failure-{failure.id}.html.txt"',
             "Content-Security-Policy": "default-src 'none'; sandbox",
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "no-store",
