@@ -99,14 +99,11 @@ def bar_chart(
         y = top + i * (bar + gap)
         parts.append(_label(plot_x - 8, y + bar / 2 + 4, label, label_chars, anchor="end"))
         x = plot_x
-        for s in series:
-            value = s.values[i]
-            if not value:
-                continue
-            width = value / top_edge * plot_w
-            tip = f"{label}: {s.name + ': ' if keyed else ''}{value_format(value)}"
-            parts.append(_rect(x, y, width, bar, s.colour, tip))
-            x += width
+        for s, start, width, tip in _stack(
+            i, label, series, keyed, value_format, plot_w / top_edge
+        ):
+            parts.append(_rect(plot_x + start, y, width, bar, s.colour, tip))
+            x = plot_x + start + width
         total = totals[i]
         shown = "not available" if total is None else value_format(total)
         parts.append(_text(x + 6, y + bar / 2 + 4, shown, cls="value"))
@@ -144,13 +141,8 @@ def column_chart(
     for i, label in enumerate(labels):
         x = left + i * band + (band - width) / 2
         y = base
-        for s in series:
-            value = s.values[i]
-            if not value:
-                continue
-            h = value / top_edge * plot_h
-            y -= h
-            tip = f"{label}: {s.name + ': ' if keyed else ''}{value_format(value)}"
+        for s, start, h, tip in _stack(i, label, series, keyed, value_format, plot_h / top_edge):
+            y = base - start - h
             parts.append(_rect(x, y, width, h, s.colour, tip))
         if totals[i]:
             parts.append(
@@ -160,6 +152,28 @@ def column_chart(
             )
         parts.append(_text(x + width / 2, base + 18, label, anchor="middle"))
     return _svg(chart_id, title, desc, height, parts)
+
+
+def _stack(
+    i: int,
+    label: str,
+    series: Sequence[Series],
+    keyed: bool,
+    value_format: Format,
+    scale: float,
+) -> list[tuple[Series, float, float, str]]:
+    """The stacked pieces of label `i`: each series with a value there, where its piece starts
+    along the value axis, its length, and its tooltip."""
+    pieces: list[tuple[Series, float, float, str]] = []
+    start = 0.0
+    for s in series:
+        value = s.values[i]
+        if not value:
+            continue
+        tip = f"{label}: {s.name + ': ' if keyed else ''}{value_format(value)}"
+        pieces.append((s, start, value * scale, tip))
+        start += value * scale
+    return pieces
 
 
 def _totals(labels: Sequence[str], series: Sequence[Series]) -> list[float | None]:
