@@ -3,11 +3,14 @@
 A council is matched to the table of English local authorities (lgsco_shared.authorities):
 its kind is that authority's type, never a guess from the words in its name. A body that
 names itself a council but matches no authority is `unknown` until an operator maps it
-(`PATCH /v1/organisations/{id}`). Other bodies are classified only on evidence in the name:
-a registered company form (Ltd, Limited, LLP, PLC, CIC) is a care provider (the companies
-the Ombudsman decides about are independent adult social care providers; an operator corrects
-an exception with PATCH), a statutory body's title (National Park Authority, Fire and Rescue
-Authority, ...) is `other`; anything else is `unknown`.
+(`PATCH /v1/organisations/{id}`). Other bodies are classified only on evidence:
+- a care provider is a registered company (Ltd, Limited, LLP, PLC, CIC) that a decision in the
+  LGSCO's "Adult care services" category is about: the Ombudsman's jurisdiction over companies
+  is over adult social care providers, and the category is the LGSCO's own statement of what a
+  complaint was about. A company form alone is no evidence (a housing association, a contractor
+  or a school trust are companies too): without the category the kind is `unknown`;
+- a statutory body's title (National Park Authority, Fire and Rescue Authority, ...) is `other`;
+- anything else is `unknown`.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from datetime import date
 from lgsco_shared.authorities import Authority, by_key, match, normalise
 from lgsco_shared.domain import OrganisationKind
 
+ADULT_CARE = "Adult care services"  # the LGSCO's category for adult social care
 _COMPANY = re.compile(r"\b(ltd|limited|llp|plc|cic|c\.i\.c)\b\.?", re.IGNORECASE)
 _STATUTORY_BODY = re.compile(
     r"\b(national park authority|fire and rescue|fire authority|police and crime commissioner|"
@@ -38,13 +42,16 @@ class Classification:
     gss_code: str | None
 
 
-def classify(name: str, on: date | None = None) -> Classification:
-    """The kind (and GSS code, for a council) of the body `name`, on `on` (None: today's)."""
+def classify(name: str, on: date | None = None, *, category: str | None = None) -> Classification:
+    """The kind (and GSS code, for a council) of the body `name`, on `on` (None: today's), that
+    a decision in `category` (None: not known) is about."""
     authority: Authority | None = match(name, on)
     if authority is not None:
         return Classification(authority.kind, authority.gss_code)
-    if _COMPANY.search(name):
-        return Classification(OrganisationKind.CARE_PROVIDER, None)
+    if is_company(name):
+        if is_adult_care(category):
+            return Classification(OrganisationKind.CARE_PROVIDER, None)
+        return Classification(OrganisationKind.UNKNOWN, None)
     if _COUNCIL_LIKE.search(name):  # a council the table does not hold: an operator maps it
         return Classification(OrganisationKind.UNKNOWN, None)
     if _STATUTORY_BODY.search(name):
@@ -52,8 +59,18 @@ def classify(name: str, on: date | None = None) -> Classification:
     return Classification(OrganisationKind.UNKNOWN, None)
 
 
-def kind_of(name: str, on: date | None = None) -> OrganisationKind:
-    return classify(name, on).kind
+def kind_of(name: str, on: date | None = None, *, category: str | None = None) -> OrganisationKind:
+    return classify(name, on, category=category).kind
+
+
+def is_company(name: str) -> bool:
+    """Whether `name` carries a registered company form (Ltd, Limited, LLP, PLC, CIC)."""
+    return _COMPANY.search(name) is not None
+
+
+def is_adult_care(category: str | None) -> bool:
+    """Whether `category` is the LGSCO's "Adult care services" (as the page or its URL says)."""
+    return category is not None and " ".join(category.split()).casefold() == ADULT_CARE.casefold()
 
 
 def kind_changes(name: str) -> bool:

@@ -38,11 +38,13 @@ def unique_reference() -> str:
     return f"9{n % 10} {n // 1000 % 1000:03d} {n % 1000:03d}"
 
 
-async def make_organisation(session: AsyncSession, name: str, **overrides: Any) -> Organisation:
+async def make_organisation(
+    session: AsyncSession, name: str, category: str | None = None, **overrides: Any
+) -> Organisation:
     existing = await session.scalar(select(Organisation).where(Organisation.name == name))
     if existing is not None:
         return existing
-    found = classify(name)
+    found = classify(name, category=category)
     org = Organisation(
         name=name,
         kind=overrides.pop("kind", found.kind),
@@ -104,7 +106,7 @@ async def make_decision(
         )
     )
     for position, name in enumerate(organisations):
-        org = await make_organisation(session, name)
+        org = await make_organisation(session, name, category)
         session.add(
             DecisionOrganisation(
                 decision_id=decision.id,

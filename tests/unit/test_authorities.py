@@ -145,8 +145,29 @@ class TestMatching:
     def test_unmatched_councils_are_unknown_never_guessed(self) -> None:
         assert kind_of("Loamshire County Council") is OrganisationKind.UNKNOWN
         assert classify("Borsetshire District Council").gss_code is None
-        assert kind_of("Sunrise Care Homes Ltd") is OrganisationKind.CARE_PROVIDER
-        assert kind_of("Borough Care Limited") is OrganisationKind.CARE_PROVIDER
+        adult_care = "Adult care services"
+        assert (
+            kind_of("Sunrise Care Homes Ltd", category=adult_care) is OrganisationKind.CARE_PROVIDER
+        )
+        assert (
+            kind_of("Borough Care Limited", category=adult_care) is OrganisationKind.CARE_PROVIDER
+        )
+        assert kind_of("Borough Care Limited", category=" adult  care SERVICES") is (
+            OrganisationKind.CARE_PROVIDER
+        )
+
+    def test_a_company_form_alone_is_no_evidence_of_a_care_provider(self) -> None:
+        """A company in a housing, planning or education decision may be a housing association,
+        a contractor or a trust: its kind is unknown until an operator maps it."""
+        assert kind_of("Riverside Homes Ltd") is OrganisationKind.UNKNOWN
+        assert kind_of("Riverside Homes Ltd", category="Housing") is OrganisationKind.UNKNOWN
+        assert kind_of("Acme Builders PLC", category="Planning and development") is (
+            OrganisationKind.UNKNOWN
+        )
+        # A council is a council whatever the category.
+        assert kind_of("Kent County Council", category="Adult care services") is (
+            OrganisationKind.COUNTY
+        )
         assert kind_of("Peak District National Park Authority") is OrganisationKind.OTHER
         assert kind_of("Mrs Smith's Nursing Home") is OrganisationKind.UNKNOWN
 
