@@ -1,4 +1,4 @@
-"""How far one crawl may reach: never before the LGSCO's earliest published decisions, and over at
+"""How far one crawl may reach: never before EARLIEST, and over at
 most LGSCO_MAX_CRAWL_MONTHS months (a window of 0001-01-01 to 9999-12-31 would be 119,987 month
 windows of listing requests). The API, the console's form and `lgsco crawl` refuse a longer or
 earlier range with the same message; the worker also starts no crawl before EARLIEST."""
@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from datetime import date
 
-# A floor before the LGSCO's published decisions, with a margin: a window before it can find
-# nothing, and a few empty listing pages in the margin cost little.
+# A bound, not a fact about the site: the LGSCO keeps a decision on its website for five years
+# (then takes it down), so a window more than five years back finds little or nothing. The bound
+# leaves a wide margin for pages kept longer, and a few empty listing pages in it cost little.
 EARLIEST = date(2010, 1, 1)
 DEFAULT_MAX_MONTHS = 120
 
@@ -22,8 +23,9 @@ def refusal(start: date, end: date, max_months: int = DEFAULT_MAX_MONTHS) -> str
     """Why a crawl of [start, end] is refused, or None; names the field to change first."""
     if start < EARLIEST:
         return (
-            f"'from' ({start}) is before the LGSCO's earliest published decisions: "
-            f"start on {EARLIEST} or later"
+            f"'from' ({start}) is before {EARLIEST}, the earliest date a crawl may start "
+            "(the LGSCO keeps decisions on its website for five years): start on "
+            f"{EARLIEST} or later"
         )
     months = months_spanned(start, end)
     if months > max_months:

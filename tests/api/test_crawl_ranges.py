@@ -38,8 +38,8 @@ def test_the_limits() -> None:
         "120 months (LGSCO_MAX_CRAWL_MONTHS): request several shorter windows"
     )
     assert crawlrange.refusal(date(1, 1, 1), date(9999, 12, 31)) == (
-        "'from' (0001-01-01) is before the LGSCO's earliest published decisions: start on "
-        "2010-01-01 or later"
+        "'from' (0001-01-01) is before 2010-01-01, the earliest date a crawl may start (the LGSCO "
+        "keeps decisions on its website for five years): start on 2010-01-01 or later"
     )
 
 
@@ -47,7 +47,7 @@ class TestApi:
     @pytest.mark.parametrize(
         ("body", "field", "words"),
         [
-            (WHOLE_CALENDAR, "from", "earliest published decisions"),
+            (WHOLE_CALENDAR, "from", "earliest date a crawl may start"),
             ({"kind": "crawl", "from": "2009-12-31", "to": "2010-01-31"}, "from", "earliest"),
             ({"kind": "crawl", "from": "2012-01-01", "to": "2024-12-31"}, "to", "156 months"),
         ],
@@ -90,7 +90,7 @@ def test_the_cli_refuses_it(emptied_database_url: str, redis_url: str) -> None:
         app, ["crawl", "--from", "0001-01-01", "--to", "9999-12-31"], env=env
     )
     assert result.exit_code != 0
-    assert "error: --from 'from' (0001-01-01) is before the LGSCO's earliest" in result.output
+    assert "error: --from 'from' (0001-01-01) is before 2010-01-01, the earliest" in result.output
     long = CliRunner().invoke(
         app,
         ["crawl", "--from", "2012-01-01", "--to", "2024-12-31"],

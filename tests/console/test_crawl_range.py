@@ -30,7 +30,7 @@ async def test_the_console_form_refuses_it(
         own_site, "/console/jobs", {"csrf": csrf(tree, "#crawl-form"), **WHOLE_CALENDAR}
     )
     assert response.status_code == 422
-    assert "earliest published decisions" in response.text
+    assert "earliest date a crawl may start" in response.text
     assert await runs(session) == before
 
 
