@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco_ingest import store
 from lgsco_ingest.extract import normalise
 from lgsco_ingest.extract.remedies import RemedyItem
 from lgsco_ingest.site.records import ParsedDecision, Section
+from lgsco_ingest.store import decisions, state
 from lgsco_shared.domain import Provenance, RemedyCommitment, RemedyStatus, RemedyType
 from lgsco_shared.models import Decision, Remedy
 
@@ -45,8 +45,8 @@ def record(parser_version: str = normalise.PARSER_VERSION) -> normalise.Decision
 async def store_record(maker: Maker, rec: normalise.DecisionRecord) -> None:
     async with maker.begin() as session:
         conn = await session.connection()
-        current = (await store.known(conn, [rec.reference])).get(rec.reference)
-        await store.upsert_decision(
+        current = (await state.known(conn, [rec.reference])).get(rec.reference)
+        await decisions.upsert_decision(
             conn, rec, raw_page_id=None, seen_at=datetime.now(UTC), current=current
         )
 
@@ -124,8 +124,8 @@ async def test_lgsco_reparse_rereads_remedies_of_an_unchanged_page(sessionmaker:
     await store_record(sessionmaker, old)
     async with sessionmaker.begin() as session:
         conn = await session.connection()
-        current = (await store.known(conn, [REFERENCE]))[REFERENCE]
-        changed = await store.reparsed(conn, new, current=current, at=datetime.now(UTC))
+        current = (await state.known(conn, [REFERENCE]))[REFERENCE]
+        changed = await decisions.reparsed(conn, new, current=current, at=datetime.now(UTC))
     assert changed is False  # the page is the same: no new version
     after = await remedies(sessionmaker)
     assert after[RemedyType.STAFF_TRAINING].commitment is RemedyCommitment.RECOMMENDED

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco_ingest import jobs, store
+from lgsco_ingest import jobs
 from lgsco_ingest.pipeline import STORE_ATTEMPTS, Ingestor
+from lgsco_ingest.store import decisions
 from lgsco_shared import runs
 from lgsco_shared.domain import FetchResult, RunStatus
 from lgsco_shared.jobs import CrawlRequest
@@ -82,7 +83,7 @@ async def test_a_deadlock_is_stored_again_and_one_that_persists_fails_alone(
     fake_site: FakeSite, sessionmaker: Maker, ctx: jobs.JobContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A deadlock cannot be provoked on cue, so the store's statement raises one (a mock)."""
-    real = store.upsert_decision
+    real = decisions.upsert_decision
     calls: list[str] = []
     failing = {"25 000 601": 1, "25 000 602": 99}
 
@@ -92,7 +93,7 @@ async def test_a_deadlock_is_stored_again_and_one_that_persists_fails_alone(
             raise DBAPIError("UPDATE decision ...", {}, _Deadlock("deadlock detected"))
         return await real(conn, record, **kwargs)
 
-    monkeypatch.setattr(store, "upsert_decision", deadlocking)
+    monkeypatch.setattr(decisions, "upsert_decision", deadlocking)
     for reference in failing:
         fake_site.add(invented_decision(reference, date(2025, 4, 1)))
     ingestor = Ingestor(sessionmaker, ctx["client"])

@@ -13,7 +13,6 @@ from redis.asyncio import Redis
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco_ingest import store
 from lgsco_ingest.crawl import (
     Crawler,
     CrawlError,
@@ -26,6 +25,7 @@ from lgsco_ingest.crawl import (
 from lgsco_ingest.fetch import FetchError, SiteClient
 from lgsco_ingest.pipeline import Ingestor, IngestOutcome
 from lgsco_ingest.reparse import reparse_all
+from lgsco_ingest.store import runs
 from lgsco_ingest.worker import site_client
 from lgsco_shared import crawlrange
 from lgsco_shared.db import make_engine, make_sessionmaker
@@ -233,7 +233,7 @@ async def crawl_window(
                     report.windows_by_other_runs += done.windows_by_other_runs
                 shown.done()
                 async with sessionmaker.begin() as session:
-                    await store.add_counts(
+                    await runs.add_counts(
                         await session.connection(), run_id, report.window_counts()
                     )
         except (CrawlError, FetchError) as exc:

@@ -32,11 +32,12 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco_ingest import site, store
+from lgsco_ingest import site
 from lgsco_ingest.fetch import SiteClient
 from lgsco_ingest.parsebox import Parser
 from lgsco_ingest.pipeline import Ingestor, IngestOutcome, Unchanged
 from lgsco_ingest.site.records import ParsedListing, ParseError
+from lgsco_ingest.store import runs
 from lgsco_shared import crawlrange
 from lgsco_shared.domain import FetchResult
 from lgsco_shared.models import CrawlWindow, ListingFetch
@@ -202,7 +203,7 @@ class Crawler:
             return
         try:
             async with self._sessionmaker.begin() as session:
-                await store.add_counts(await session.connection(), run_id, counts)
+                await runs.add_counts(await session.connection(), run_id, counts)
         except Exception:
             log.warning("run %s: counts of an unfinished page were not recorded", run_id)
 
@@ -455,7 +456,7 @@ class Crawler:
                 .values(**values, lease_holder=holder)
             )
             if run_id is not None:
-                await store.add_counts(await session.connection(), run_id, counts)
+                await runs.add_counts(await session.connection(), run_id, counts)
         self._tally.subtract(counts)
         self._tally += Counter()  # drop the zeros
 

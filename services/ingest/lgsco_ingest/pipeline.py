@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from lgsco_ingest import site, store
+from lgsco_ingest import site
 from lgsco_ingest.extract.normalise import DecisionRecord
 from lgsco_ingest.fetch import FetchError, OffSiteURL, Page, SiteClient, site_path
 from lgsco_ingest.parsebox import ParseLimit, Parser
 from lgsco_ingest.site.records import ParseError
+from lgsco_ingest.store import decisions, pages, runs, state
 from lgsco_shared.db import connection_lost
 from lgsco_shared.domain import FetchResult, PublicationStatus
 from lgsco_shared.references import normalise as normalise_reference
@@ -51,7 +52,7 @@ class Unchanged:
     time is left to write, which `Ingestor.record_unchanged` does for many pages at once."""
 
     reference: str
-    known: store.Known
+    known: state.Known
     page: Page
 
 
@@ -87,7 +88,7 @@ class Ingestor:
     ) -> None:
         """Count `result` on the run in this transaction, unless a tally collects it."""
         if run_id is not None and self._tally is None:
-            await store.count_result(conn, run_id, result, n)
+            await runs.count_result(conn, run_id, result, n)
 
     def _tallied(self, result: FetchResult, n: int = 1) -> None:
         """After the commit: add `result` to the tally, if there is one."""
@@ -109,13 +110,13 @@ class Ingestor:
             return (await self.record_unchanged([fetched], run_id))[0]
         return fetched
 
-    async def known(self, references: Sequence[str]) -> dict[str, store.Known]:
+    async def known(self, references: Sequence[str]) -> dict[str, state.Known]:
         """What is stored of canonical `references`, in one query (a crawl: per listing page)."""
         async with self._engine.connect() as conn:
-            return await store.known(conn, references)
+            return await state.known(conn, references)
 
     async def fetch_and_store(
-        self, reference: str, *, run_id: int | None, path: str | None, known: store.Known | None
+        self, reference: str, *, run_id: int | None, path: str | None, known: state.Known | None
     ) -> IngestOutcome | Unchanged:
         """Fetch canonical `reference` (conditionally when `known`) and store what changed.
 
@@ -165,7 +166,7 @@ class Ingestor:
         if not pages:
             return []
         async with self._engine.begin() as conn:
-            marked = await store.mark_fetched_many(
+            marked = await state.mark_fetched_many(
                 conn, [(u.known.id, _raw_page_id(u.known), u.page.fetched_at) for u in pages]
             )
             touched = sum(u.known.id in marked for u in pages)
@@ -223,9 +224,9 @@ class Ingestor:
 
         Parsed in a child process with limits (lgsco_ingest.parsebox); a page whose bytes
         already tripped a limit once is not parsed again, whatever the crawl or retry."""
-        sha = store.body_sha256(page.text)
+        sha = pages.body_sha256(page.text)
         async with self._engine.connect() as conn:
-            earlier = await store.limit_reason(conn, reference, sha)
+            earlier = await pages.limit_reason(conn, reference, sha)
         if earlier is not None:
             log.info("%s: page quarantined before (%s); not parsed again", reference, earlier)
             return ParseLimit(earlier, url=page.path)
@@ -247,9 +248,9 @@ class Ingestor:
         log.warning("%s %s", reference, reason)
         async with self._engine.begin() as conn:
             raw_page_id = (
-                await store.save_raw_page(conn, page, reference, reuse=True) if page.text else None
+                await pages.save_raw_page(conn, page, reference, reuse=True) if page.text else None
             )
-            await store.record_failure(
+            await pages.record_failure(
                 conn,
                 run_id=run_id,
                 reference=reference,
@@ -271,20 +272,20 @@ class Ingestor:
         run_id: int | None,
     ) -> IngestOutcome:
         """Store what one fetched page says, under the reference's lock, on `conn`."""
-        await store.lock_reference(conn, reference)
-        current = (await store.known(conn, [reference])).get(reference)
+        await state.lock_reference(conn, reference)
+        current = (await state.known(conn, [reference])).get(reference)
         if page.not_modified and current is not None:
-            return IngestOutcome(reference, await store.seen_again(conn, current, page.fetched_at))
+            return IngestOutcome(reference, await state.seen_again(conn, current, page.fetched_at))
         if page.gone:
             return await self._gone(conn, reference, page, current, run_id)
-        if current is not None and current.body_sha256 == store.body_sha256(page.text):
+        if current is not None and current.body_sha256 == pages.body_sha256(page.text):
             # Same bytes as last time: no re-parse.
-            return IngestOutcome(reference, await store.seen_again(conn, current, page.fetched_at))
+            return IngestOutcome(reference, await state.seen_again(conn, current, page.fetched_at))
         if not isinstance(parsed, DecisionRecord):
             # A failed page is stored once per content: the same bytes again reuse its row.
-            raw_page_id = await store.save_raw_page(conn, page, reference, reuse=True)
+            raw_page_id = await pages.save_raw_page(conn, page, reference, reuse=True)
             reason = parsed.reason if parsed else f"HTTP {page.status}: not a decision page"
-            await store.record_failure(
+            await pages.record_failure(
                 conn,
                 run_id=run_id,
                 reference=reference,
@@ -294,8 +295,8 @@ class Ingestor:
                 raw_page_id=raw_page_id,
             )
             return IngestOutcome(reference, FetchResult.FAILED, f"quarantined: {reason}")
-        raw_page_id = await store.save_raw_page(conn, page, reference)
-        result = await store.upsert_decision(
+        raw_page_id = await pages.save_raw_page(conn, page, reference)
+        result = await decisions.upsert_decision(
             conn,
             parsed,
             raw_page_id=raw_page_id,
@@ -310,12 +311,12 @@ class Ingestor:
         conn: AsyncConnection,
         reference: str,
         page: Page,
-        current: store.Known | None,
+        current: state.Known | None,
         run_id: int | None,
     ) -> IngestOutcome:
         """A 404/410: a stored decision is archived or withdrawn, an unknown one not found."""
         if current is None:
-            await store.record_failure(
+            await pages.record_failure(
                 conn,
                 run_id=run_id,
                 reference=reference,
@@ -324,7 +325,7 @@ class Ingestor:
                 reason=f"HTTP {page.status}: not found on the site",
             )
             return IngestOutcome(reference, FetchResult.NOT_FOUND, "not found on the site")
-        result = await store.mark_withdrawn(
+        result = await state.mark_withdrawn(
             conn, current, on=page.fetched_at.date(), seen_at=page.fetched_at
         )
         return IngestOutcome(reference, result)
@@ -339,14 +340,14 @@ class Ingestor:
         result: FetchResult = FetchResult.FAILED,
     ) -> None:
         async with self._engine.begin() as conn:
-            await store.record_failure(
+            await pages.record_failure(
                 conn, run_id=run_id, reference=reference, url=url, kind=kind, reason=reason
             )
             await self._count(conn, run_id, result)
         self._tallied(result)
 
 
-def _says_what_is_stored(known: store.Known, page: Page) -> bool:
+def _says_what_is_stored(known: state.Known, page: Page) -> bool:
     """A 304 to our conditional request, or the very bytes stored, of a published decision.
 
     A withdrawn decision (or one without a raw page) goes the locked way, as before.
@@ -355,7 +356,7 @@ def _says_what_is_stored(known: store.Known, page: Page) -> bool:
         return False
     if page.not_modified:
         return True
-    return page.status == 200 and known.body_sha256 == store.body_sha256(page.text)
+    return page.status == 200 and known.body_sha256 == pages.body_sha256(page.text)
 
 
 def _sqlstate(exc: DBAPIError) -> str | None:
@@ -367,7 +368,7 @@ def _sqlstate(exc: DBAPIError) -> str | None:
     return None
 
 
-def _raw_page_id(known: store.Known) -> int:
+def _raw_page_id(known: state.Known) -> int:
     assert known.raw_page_id is not None  # _says_what_is_stored
     return known.raw_page_id
 

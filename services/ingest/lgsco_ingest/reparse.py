@@ -1,6 +1,6 @@
 """Re-parse every stored raw page with the current parser: no network, a report of what changed.
 
-Safe at any time: it rewrites only what is read from a page (`store.reparsed`), so a withdrawn
+Safe at any time: it rewrites only what is read from a page (`decisions.reparsed`), so a withdrawn
 decision stays withdrawn and councils' remedy tracking stays as they recorded it.
 
 Pages are parsed as the ingest parses them, in a child process with limits
@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco_ingest import store
 from lgsco_ingest.parsebox import ParseLimit, Parser
 from lgsco_ingest.site.records import ParseError
+from lgsco_ingest.store import decisions, pages, state
 from lgsco_shared.models import Decision, RawPage
 
 _QUARANTINED = text(
@@ -57,9 +57,9 @@ async def reparse_all(
             continue
         async with sessionmaker.begin() as session:
             conn = await session.connection()
-            await store.lock_reference(conn, reference)
+            await state.lock_reference(conn, reference)
             # Read under the lock: an ingest may have stored a newer page since the list was read.
-            current = (await store.known(conn, [reference])).get(reference)
+            current = (await state.known(conn, [reference])).get(reference)
             if current is None or current.raw_page_id is None:
                 continue
             raw = await session.get(RawPage, current.raw_page_id)
@@ -72,7 +72,7 @@ async def reparse_all(
             except ParseLimit as exc:
                 counts["quarantined"] += 1
                 if raw.id not in quarantined:
-                    await store.record_failure(
+                    await pages.record_failure(
                         conn,
                         run_id=None,
                         reference=reference,
@@ -89,7 +89,7 @@ async def reparse_all(
                 if report:
                     report(reference, f"failed: {exc.reason}")
                 continue
-            changed = await store.reparsed(conn, record, current=current, at=datetime.now(UTC))
+            changed = await decisions.reparsed(conn, record, current=current, at=datetime.now(UTC))
             counts["changed" if changed else "unchanged"] += 1
             if changed and report:
                 report(reference, "changed")
