@@ -134,7 +134,7 @@ def test_0007_classifies_stored_organisations_from_the_authority_table(scratch_u
         _execute(scratch_url, "SELECT name, kind, gss_code FROM organisation ORDER BY name")
     )
     assert organisations == [
-        ("Acorn Homes Ltd", "care_provider", None),
+        ("Acorn Homes Ltd", "unknown", None),  # a company named in no adult care decision (0008)
         ("Loamshire County Council", "unknown", None),
         ("Reading Borough Council", "unitary", "E06000038"),
         ("Somerset Council", "unitary", "E06000066"),
@@ -150,3 +150,45 @@ def test_0007_classifies_stored_organisations_from_the_authority_table(scratch_u
     downgrade(scratch_url, "0005")
     kinds = asyncio.run(_execute(scratch_url, "SELECT DISTINCT kind FROM organisation"))
     assert ("unknown",) not in kinds
+
+
+def test_0008_a_company_is_a_care_provider_only_where_an_adult_care_decision_names_it(
+    scratch_url: str,
+) -> None:
+    downgrade(scratch_url, "0007")
+    asyncio.run(
+        _execute(
+            scratch_url,
+            "INSERT INTO organisation (name, kind) VALUES ('Bluebell Care Ltd', 'care_provider'),"
+            " ('Bricks and Mortar PLC', 'care_provider'), ('Acorn Homes Ltd', 'care_provider'),"
+            " ('Kent County Council', 'county')",
+            "INSERT INTO decision (reference, permalink, summary, body_text, sections,"
+            " parse_warnings, has_remedy, status, content_hash, parser_version, version,"
+            " last_fetched_at, last_changed_at, decided_on, category) VALUES"
+            " ('24 000 101', '/d/24-000-101', 's', 's', '[]', '[]', false, 'published', 'h1',"
+            " 't', 1, now(), now(), '2024-06-01', 'Adult care services'),"
+            " ('24 000 102', '/d/24-000-102', 's', 's', '[]', '[]', false, 'published', 'h2',"
+            " 't', 1, now(), now(), '2024-06-01', 'Planning and development')",
+            "INSERT INTO decision_organisation (decision_id, organisation_id, position)"
+            " SELECT d.id, o.id, 0 FROM decision d, organisation o WHERE"
+            " (d.reference = '24 000 101'"
+            " AND o.name IN ('Bluebell Care Ltd', 'Kent County Council'))"
+            " OR (d.reference = '24 000 102' AND o.name = 'Bricks and Mortar PLC')",
+            "SELECT 1",
+        )
+    )
+    upgrade(scratch_url)
+    organisations = asyncio.run(
+        _execute(scratch_url, "SELECT name, kind FROM organisation ORDER BY name")
+    )
+    assert organisations == [
+        ("Acorn Homes Ltd", "unknown"),
+        ("Bluebell Care Ltd", "care_provider"),
+        ("Bricks and Mortar PLC", "unknown"),
+        ("Kent County Council", "county"),
+    ]
+    downgrade(scratch_url, "0007")
+    assert asyncio.run(
+        _execute(scratch_url, "SELECT kind FROM organisation WHERE name = 'Acorn Homes Ltd'")
+    ) == [("care_provider",)]
+    upgrade(scratch_url)

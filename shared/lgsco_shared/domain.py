@@ -116,9 +116,10 @@ ARCHIVE_AFTER_DAYS = 5 * 365 - 90
 class OrganisationKind(StrEnum):
     """Kind of body, used to compare like with like: a council's type from the reference table
     of English local authorities (the City of London counts with the London boroughs, the Isles
-    of Scilly with the unitary councils); `care_provider` for a registered company; `other` for
-    another statutory body; `unknown` where nothing says which (a council not in the table
-    until an operator maps it)."""
+    of Scilly with the unitary councils); `care_provider` for a registered company that an adult
+    care decision names; `other` for another statutory body; `unknown` where nothing says which
+    (a council not in the table, or a company no adult care decision names, until an operator
+    maps it)."""
 
     COUNTY = "county"
     DISTRICT = "district"

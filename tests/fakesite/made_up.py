@@ -16,7 +16,7 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 _TEXT = """{organisation} ({reference})
 
-Category : Adult care services > Charging
+Category : {category} > {subcategory}
 
 Decision : {outcome}
 
@@ -58,6 +58,7 @@ def invented_decision(
     organisation: str = "Eastmere County Council",
     summary: str | None = None,
     outcome: str = "Upheld",
+    category: tuple[str, str] = ("Adult care services", "Charging"),
 ) -> FakeDecision:
     """A decision page dated `decided_on`, listed under that date by the fake search."""
     summary = summary or (
@@ -66,15 +67,25 @@ def invented_decision(
     )
     day = f"{decided_on.day:02} {_MONTHS[decided_on.month - 1]} {decided_on.year}"
     text = _TEXT.format(
-        organisation=organisation, reference=reference, day=day, summary=summary, outcome=outcome
+        organisation=organisation,
+        reference=reference,
+        day=day,
+        summary=summary,
+        outcome=outcome,
+        category=category[0],
+        subcategory=category[1],
     )
     return FakeDecision(
         reference=reference,
-        path=f"/decisions/adult-care-services/charging/{to_slug(reference)}",
+        path=f"/decisions/{_slug(category[0])}/{_slug(category[1])}/{to_slug(reference)}",
         html=render_decision(text, shape="site"),
         decided_on=decided_on,
         organisation=organisation,
         outcome_label=outcome,
-        subcategory="Charging",
+        subcategory=category[1],
         summary=summary,
     )
+
+
+def _slug(words: str) -> str:
+    return "-".join(words.lower().split())

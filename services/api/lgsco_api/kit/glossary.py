@@ -69,8 +69,9 @@ FIELDS: dict[str, str] = {
     "name": "Name as the LGSCO prints it.",
     "kind": (
         "Kind of body: county, district, unitary, metropolitan, london_borough (a council's "
-        "type from the reference table of English local authorities), care_provider, other, "
-        "or unknown until an operator maps it."
+        "type from the reference table of English local authorities), care_provider (a "
+        "company an Adult care services decision names), other, or unknown until an operator "
+        "maps it."
     ),
     "subcategories": "Subcategories with their decision counts.",
     "categories": "Categories with their decision counts.",

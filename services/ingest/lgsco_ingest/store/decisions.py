@@ -75,7 +75,12 @@ async def upsert_decision(
             | {"version": version, "decision_id": decision_id},
         )
     await link_organisations(
-        conn, decision_id, record.organisations, record.decided_on, new=current is None
+        conn,
+        decision_id,
+        record.organisations,
+        record.decided_on,
+        category=record.category,
+        new=current is None,
     )
     await sync_remedies(conn, decision_id, record.remedies, new=current is None)
     await conn.execute(
@@ -120,7 +125,14 @@ async def reparsed(
         _parsed_columns(record)
         | {"version": version, "last_changed_at": at, "decision_id": current.id},
     )
-    await link_organisations(conn, current.id, record.organisations, record.decided_on, new=False)
+    await link_organisations(
+        conn,
+        current.id,
+        record.organisations,
+        record.decided_on,
+        category=record.category,
+        new=False,
+    )
     await sync_remedies(conn, current.id, record.remedies, new=False)
     await conn.execute(
         _INSERT_VERSION,
