@@ -26,7 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.common import WORK, Spread, asyncpg_args, create_database, drop_database, say, services
-from lgsco_ingest import deliveries
+from lgsco_ingest.deliveries import gate, reminders, tick
 from lgsco_shared.db import make_engine, make_sessionmaker
 
 DECISIONS = 60_000
@@ -161,17 +161,17 @@ async def measure(url: str) -> dict[str, Any]:
     engine = make_engine(url, pool=True)
     maker = make_sessionmaker(engine)
     counted = Counted(engine)
-    clock = deliveries.ReminderClock()
+    clock = reminders.ReminderClock()
     figures: dict[str, Any] = {}
 
-    async def tick() -> tuple[float, int, int]:
+    async def one_tick() -> tuple[float, int, int]:
         """(ms, statements, deliveries made) of one reminders-and-fan-out tick."""
         async with maker() as session:
             before = await session.scalar(_COUNT_DELIVERIES)
         before_statements = counted.n
         started = time.perf_counter()
         async with maker.begin() as session:
-            _, key = await deliveries.prepare(session, datetime.now(UTC), clock)
+            _, key = await tick.prepare(session, datetime.now(UTC), clock)
         elapsed = (time.perf_counter() - started) * 1000
         statements = counted.n - before_statements
         if key is not None:
@@ -181,7 +181,7 @@ async def measure(url: str) -> dict[str, Any]:
         return elapsed, statements, int(after or 0) - int(before or 0)
 
     try:
-        idle = [await tick() for _ in range(50)]
+        idle = [await one_tick() for _ in range(50)]
         figures["idle_tick_ms"] = Spread.of([ms for ms, _, _ in idle])
         figures["idle_tick_p_max_ms"] = max(ms for ms, _, _ in idle)
         figures["idle_tick_statements"] = idle[-1][1]
@@ -189,10 +189,10 @@ async def measure(url: str) -> dict[str, Any]:
 
         await add_subscriptions(url)
         async with maker.begin() as session:  # the daily pass's INSERT ... SELECT alone
-            state = await deliveries.gate(session)
+            state = await gate.gate(session)
             before_statements = counted.n
             started = time.perf_counter()
-            await deliveries.raise_remedy_reminders(session, datetime.now(UTC).date(), state)
+            await reminders.raise_remedy_reminders(session, datetime.now(UTC).date(), state)
             reminder_ms = (time.perf_counter() - started) * 1000
             statements = counted.n - before_statements
         clock.done(engine, clock.key(datetime.now(UTC).date(), state))
@@ -202,7 +202,7 @@ async def measure(url: str) -> dict[str, Any]:
             figures["reminders_raised"] = int(await session.scalar(_COUNT_REMINDERS) or 0)
         drained = 0.0
         while True:  # fan the reminders out (5,000 events a tick)
-            ms, _, more = await tick()
+            ms, _, more = await one_tick()
             if more == 0:
                 break
             drained += ms
@@ -217,7 +217,7 @@ async def measure(url: str) -> dict[str, Any]:
         busy = []
         for round_ in range(5):
             await add_events(url, NEW_EVENTS, seed=round_)
-            busy.append(await tick())
+            busy.append(await one_tick())
         figures["busy_tick_ms"] = Spread.of([ms for ms, _, _ in busy])
         figures["busy_tick_statements"] = busy[-1][1]
         figures["busy_tick_deliveries"] = Spread.of([float(made) for _, _, made in busy])

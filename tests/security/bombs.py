@@ -27,7 +27,8 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 
 from lgsco_api.main import create_app
-from lgsco_ingest import deliveries, parsebox
+from lgsco_ingest import parsebox
+from lgsco_ingest.deliveries import tick
 from lgsco_ingest.fetch import FetchError
 from lgsco_ingest.parsebox import Limits, ParseLimit, Parser
 from lgsco_ingest.worker import site_client, webhook_config
@@ -146,7 +147,7 @@ async def receiver_bombs(database_url: str, gzipped: bytes) -> dict[str, Any]:
             )
             started = time.monotonic()
             async with httpx.AsyncClient(follow_redirects=False) as http:
-                await deliveries.run_once(sessionmaker, http, config)
+                await tick.run_once(sessionmaker, http, config)
             took = time.monotonic() - started
         async with sessionmaker() as session:
             rows = await session.execute(

@@ -20,7 +20,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lgsco_api.main import create_app
-from lgsco_ingest import deliveries, worker
+from lgsco_ingest import worker
+from lgsco_ingest.deliveries import fanout, send
 from lgsco_shared import webhooks
 from lgsco_shared.models import Delivery, DeliveryAttempt, Subscription
 from tests.conftest import settings_for
@@ -94,11 +95,11 @@ class TestInFlight:
         for sub in (one, one, one, two):
             await _ping(sessionmaker, sub.id)
         async with sessionmaker.begin() as session:
-            await deliveries.fan_out(session, deliveries.datetime.now(deliveries.UTC))
+            await fanout.fan_out(session, send.datetime.now(send.UTC))
         cfg = config()
         # Two workers leasing at once: each subscription's oldest delivery, once.
         first, second = await asyncio.gather(
-            deliveries.lease_due(sessionmaker, cfg, 10), deliveries.lease_due(sessionmaker, cfg, 10)
+            send.lease_due(sessionmaker, cfg, 10), send.lease_due(sessionmaker, cfg, 10)
         )
         assert len(first) + len(second) == 2
         async with sessionmaker() as session:
@@ -109,7 +110,7 @@ class TestInFlight:
                 )
             }
         assert leased == {one.id, two.id}
-        assert await deliveries.lease_due(sessionmaker, cfg, 10) == []  # both in flight
+        assert await send.lease_due(sessionmaker, cfg, 10) == []  # both in flight
         # Once one's delivery is done (its lease cleared), its next one may go.
         async with sessionmaker.begin() as session:
             await session.execute(
@@ -117,17 +118,17 @@ class TestInFlight:
                 .where(Delivery.id == min([*first, *second]))
                 .values(status="delivered", leased_until=None)
             )
-        assert len(await deliveries.lease_due(sessionmaker, cfg, 10)) == 1
+        assert len(await send.lease_due(sessionmaker, cfg, 10)) == 1
 
     async def test_at_most_the_configured_deliveries_at_once(self, sessionmaker: Maker) -> None:
         for i in range(6):
             sub = await subscribe(sessionmaker, f"http://127.0.0.1:9/{i}", [])
             await _ping(sessionmaker, sub.id)
         async with sessionmaker.begin() as session:
-            await deliveries.fan_out(session, deliveries.datetime.now(deliveries.UTC))
+            await fanout.fan_out(session, send.datetime.now(send.UTC))
         cfg = config(webhook_concurrency=4)
         assert cfg.concurrency == 4 and cfg.lease_seconds == cfg.timeout * 3
-        assert len(await deliveries.lease_due(sessionmaker, cfg, cfg.concurrency)) == 4
+        assert len(await send.lease_due(sessionmaker, cfg, cfg.concurrency)) == 4
 
     async def test_a_tick_still_sending_keeps_the_next_out_of_the_job_slots(
         self, sessionmaker: Maker
@@ -159,7 +160,7 @@ class TestStoppedSubscriptions:
         for sub in (deleted, suspended, live):
             await _ping(sessionmaker, sub.id)
         async with sessionmaker.begin() as session:
-            await deliveries.fan_out(session, deliveries.datetime.now(deliveries.UTC))
+            await fanout.fan_out(session, send.datetime.now(send.UTC))
             await session.execute(
                 update(Subscription).where(Subscription.id == deleted.id).values(status="deleted")
             )
@@ -180,15 +181,15 @@ class TestStoppedSubscriptions:
         sub = await subscribe(sessionmaker, f"{receiver.url}/a", [])
         await _ping(sessionmaker, sub.id)
         async with sessionmaker.begin() as session:
-            await deliveries.fan_out(session, deliveries.datetime.now(deliveries.UTC))
+            await fanout.fan_out(session, send.datetime.now(send.UTC))
         cfg = config()
-        [leased] = await deliveries.lease_due(sessionmaker, cfg, 1)
+        [leased] = await send.lease_due(sessionmaker, cfg, 1)
         async with sessionmaker.begin() as session:
             await session.execute(
                 update(Subscription).where(Subscription.id == sub.id).values(status="deleted")
             )
         async with httpx.AsyncClient() as http:
-            await deliveries._deliver(sessionmaker, http, cfg, leased)
+            await send._deliver(sessionmaker, http, cfg, leased)
         assert receiver.received == []
         assert await outcomes(sessionmaker) == [("cancelled", 0)]
 

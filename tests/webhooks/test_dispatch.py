@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from lgsco_ingest import deliveries
+from lgsco_ingest.deliveries import fanout, reminders, tick
 from lgsco_shared import webhooks
 from lgsco_shared.domain import Outcome, PublicationStatus, RemedyStatus, RemedyType
 from lgsco_shared.models import Decision, Delivery, Event, Remedy, Subscription
@@ -98,7 +98,7 @@ async def test_fan_out_in_sql_agrees_with_matches_for_every_filter(sessionmaker:
     await make_events(sessionmaker)
     with statements(engine_of(sessionmaker)) as sent:
         async with sessionmaker.begin() as session:
-            active, _ = await deliveries.prepare(session, datetime.now(UTC))
+            active, _ = await tick.prepare(session, datetime.now(UTC))
     assert active == len(FILTERS)
     fan_outs = [s for s in sent if "INSERT INTO delivery" in s]
     assert len(fan_outs) == 1  # every event to every subscription: one statement
@@ -119,7 +119,7 @@ async def test_fan_out_in_sql_agrees_with_matches_for_every_filter(sessionmaker:
         (s.id, e.id)
         for s in subscriptions
         for e in every
-        if e.type in s.events and deliveries.matches(s.filters, decisions[e.decision_id])
+        if e.type in s.events and fanout.matches(s.filters, decisions[e.decision_id])
     }
     assert got == expected
     assert len(expected) > 5 and len(expected) < len(subscriptions) * len(every)
@@ -147,14 +147,14 @@ async def test_a_tick_with_no_active_subscription_is_one_query_and_changes_nothi
         )
     async with httpx.AsyncClient() as http:
         with statements(engine_of(sessionmaker)) as sent:
-            assert await deliveries.run_once(sessionmaker, http, config()) == 0
+            assert await tick.run_once(sessionmaker, http, config()) == 0
     assert len(sent) == 1 and sent[0].lstrip().startswith("SELECT count(*) AS active")
     async with sessionmaker() as session:
         unfanned = await session.scalar(select(func.count()).where(Event.fanned_out.is_(False)))
-        reminders = await session.scalar(
+        overdue = await session.scalar(
             select(func.count()).where(Event.type == webhooks.REMEDY_OVERDUE)
         )
-    assert (unfanned, reminders) == (8, 0)  # nothing read, nothing raised
+    assert (unfanned, overdue) == (8, 0)  # nothing read, nothing raised
 
 
 async def test_reminders_are_one_insert_raised_again_only_when_something_changed(
@@ -177,20 +177,20 @@ async def test_reminders_are_one_insert_raised_again_only_when_something_changed
     await subscribe(
         sessionmaker, "https://example.org/r", [webhooks.REMEDY_OVERDUE, webhooks.REMEDY_DUE_SOON]
     )
-    clock = deliveries.ReminderClock()
+    clock = reminders.ReminderClock()
     engine = engine_of(sessionmaker)
     now = datetime.now(UTC)
 
-    async def tick(at: datetime) -> list[str]:
+    async def one_tick(at: datetime) -> list[str]:
         with statements(engine) as sent:
             async with sessionmaker.begin() as session:
-                _, key = await deliveries.prepare(session, at, clock)
+                _, key = await tick.prepare(session, at, clock)
             if key is not None:
                 clock.done(engine, key)
         return [s for s in sent if "INSERT INTO event" in s]
 
-    assert len(await tick(now)) == 1
-    assert await tick(now) == []  # same day, same remedies: not again
+    assert len(await one_tick(now)) == 1
+    assert await one_tick(now) == []  # same day, same remedies: not again
     async with sessionmaker() as session:
         raised = sorted(
             (e.type, e.due_on_key)
@@ -203,7 +203,7 @@ async def test_reminders_are_one_insert_raised_again_only_when_something_changed
             (webhooks.REMEDY_DUE_SOON, str(today + timedelta(days=3))),
         ]
     )
-    assert len(await tick(now + timedelta(days=1))) == 1  # the next day: raised again
+    assert len(await one_tick(now + timedelta(days=1))) == 1  # the next day: raised again
 
 
 async def test_removal_webhooks_say_which_it_was(sessionmaker: Maker) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from lgsco_api.keys import service as keys
 from lgsco_api.main import create_app
 from lgsco_api.subscriptions.events import EventBody, EventDecision
-from lgsco_ingest import deliveries
+from lgsco_ingest.deliveries import fanout, send, tick
 from lgsco_ingest.fetch import SiteClient
 from lgsco_ingest.pipeline import Ingestor
 from lgsco_ingest.worker import webhook_config
@@ -64,13 +64,13 @@ async def bearer(sessionmaker: Maker, name: str, *scopes: str) -> dict[str, str]
     return {"Authorization": f"Bearer {token}"}
 
 
-def config(**overrides: object) -> deliveries.WebhookConfig:
+def config(**overrides: object) -> send.WebhookConfig:
     return webhook_config(settings_for("https://www.lgo.org.uk", **(ALLOW | overrides)))
 
 
 async def run(sessionmaker: Maker, **overrides: object) -> int:
     async with httpx.AsyncClient(follow_redirects=False) as http:
-        return await deliveries.run_once(sessionmaker, http, config(**overrides))
+        return await tick.run_once(sessionmaker, http, config(**overrides))
 
 
 class TestCallbackCheck:
@@ -300,11 +300,11 @@ class TestDelivery:
         sub = await subscribe(sessionmaker, f"{receiver.url}/hook", [])
         await _ping(sessionmaker, sub.id)
         async with sessionmaker.begin() as session:
-            await deliveries.fan_out(session, deliveries.datetime.now(deliveries.UTC))
+            await fanout.fan_out(session, send.datetime.now(send.UTC))
             # A worker leased it and died before sending.
             await session.execute(
                 update(Delivery).values(
-                    leased_until=deliveries.datetime.now(deliveries.UTC) + timedelta(seconds=1)
+                    leased_until=send.datetime.now(send.UTC) + timedelta(seconds=1)
                 )
             )
         assert await run(sessionmaker) == 0
@@ -387,5 +387,5 @@ async def _make_due(sessionmaker: Maker) -> None:
         await session.execute(
             update(Delivery)
             .where(Delivery.status == "pending")
-            .values(next_attempt_at=deliveries.datetime.now(deliveries.UTC))
+            .values(next_attempt_at=send.datetime.now(send.UTC))
         )

@@ -13,7 +13,8 @@ from arq import cron
 from arq.worker import Worker
 from redis.asyncio import Redis
 
-from lgsco_ingest import deliveries, parsebox
+from lgsco_ingest import parsebox
+from lgsco_ingest.deliveries import send, tick
 from lgsco_ingest.fetch import SiteClient
 from lgsco_ingest.jobs import recover_stale_runs, run_ingest
 from lgsco_ingest.ratelimit import SiteRateLimiter
@@ -41,8 +42,8 @@ def site_client(settings: Settings, redis: Redis, *, rate_limited: bool = True) 
     )
 
 
-def webhook_config(settings: Settings) -> deliveries.WebhookConfig:
-    return deliveries.WebhookConfig(
+def webhook_config(settings: Settings) -> send.WebhookConfig:
+    return send.WebhookConfig(
         api_base_url=settings.api_base_url,
         site_url=settings.site_url,
         allow_http=settings.webhook_allow_http,
@@ -65,7 +66,7 @@ async def dispatch_webhooks(ctx: dict[str, Any]) -> int:
     if busy.locked():
         return 0
     async with busy:
-        sent = await deliveries.run_once(ctx["sessionmaker"], ctx["webhook_http"], ctx["webhooks"])
+        sent = await tick.run_once(ctx["sessionmaker"], ctx["webhook_http"], ctx["webhooks"])
     if sent:
         log.info("webhooks: %d deliveries attempted", sent, extra={"deliveries": sent})
     return sent

@@ -1,23 +1,6 @@
-"""Webhook delivery, run by the worker and never inside an API request.
-
-Every tick first asks one cheap question, whether any subscription is active; if none is,
-that is all. Then three steps, each safe to run on several workers at once and to repeat:
-1. `raise_remedy_reminders` records `remedy.due_soon` / `remedy.overdue` events (once each), in
-   one INSERT ... SELECT, when the day changes or a new remedy was stored;
-2. `fan_out` turns each new event into one delivery row per matching subscription, in one
-   statement with the subscriptions' filters in SQL;
-3. `deliver_due` leases due deliveries, at most one per subscription in flight and at most
-   LGSCO_WEBHOOK_CONCURRENCY at once, POSTs them concurrently, records every attempt, and
-   schedules retries with exponential backoff for LGSCO_WEBHOOK_RETRY_HOURS, after which the
-   subscription is suspended with the reason.
-A delivery is a row with a lease, so a worker that dies mid-batch neither loses nor repeats one.
-
-A receiver is untrusted: each delivery has a total deadline (LGSCO_WEBHOOK_TIMEOUT, a third of
-its lease), connects only to the address its callback host was checked to resolve to (no second
-DNS answer is asked for), asks for `Accept-Encoding: identity` and reads at most
-MAX_RESPONSE_BYTES of the answer, which it never decodes. Deliveries of deleted or suspended
-subscriptions are cancelled, never sent.
-"""
+"""Sending: due deliveries leased (one in flight per subscription, a cap on all), POSTed to an
+untrusted receiver within bounds, every attempt recorded, retries backed off, and the
+subscription suspended when they run out."""
 
 from __future__ import annotations
 
@@ -25,18 +8,17 @@ import asyncio
 import json
 import random
 import time
-import weakref
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import selectinload
 
+from lgsco_ingest.deliveries.fanout import decision_of
 from lgsco_shared import webhooks
-from lgsco_shared.domain import ATTRIBUTION, RemedyStatus
+from lgsco_shared.domain import ATTRIBUTION
 from lgsco_shared.models import (
     Decision,
     DecisionVersion,
@@ -48,6 +30,8 @@ from lgsco_shared.models import (
 )
 
 BATCH = 50
+
+
 MAX_RESPONSE_BYTES = 4096  # of a receiver's answer: only its status matters
 
 
@@ -68,199 +52,13 @@ class WebhookConfig:
         return self.timeout * 3
 
 
-# --- 0. the gate ---------------------------------------------------------------------------
-
-# One round trip a tick: whether any subscription is active, what reminders they want, and a
-# high-water mark of remedies (a new remedy may already be due). No subscription: nothing else.
-_GATE = text(
-    "SELECT count(*) AS active, "
-    "max(due_soon_days) FILTER (WHERE :due_soon = ANY(events)) AS notice, "
-    "coalesce(bool_or(:overdue = ANY(events)), false) AS overdue, "
-    "(SELECT max(id) FROM remedy) AS remedy_mark "
-    "FROM subscription WHERE status = 'active'"
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Gate:
-    active: int
-    notice: int | None  # the longest due-soon notice any active subscription asks for
-    overdue: bool  # whether any active subscription wants overdue reminders
-    remedy_mark: int | None
-
-
-async def gate(session: AsyncSession) -> Gate:
-    params = {"due_soon": webhooks.REMEDY_DUE_SOON, "overdue": webhooks.REMEDY_OVERDUE}
-    row = (await session.execute(_GATE, params)).one()
-    return Gate(int(row.active), row.notice, bool(row.overdue), row.remedy_mark)
-
-
-# --- 1. reminders ------------------------------------------------------------------------------
-
-_REMINDERS = text(
-    "INSERT INTO event (type, remedy_id, decision_id, due_on_key, fanned_out, created_at) "
-    "SELECT CASE WHEN r.due_on < :today THEN :overdue_type ELSE :due_soon_type END, "
-    "r.id, r.decision_id, to_char(r.due_on, 'YYYY-MM-DD'), false, now() "
-    "FROM remedy r "
-    "WHERE r.status = :pending AND r.current AND r.due_on IS NOT NULL AND ("
-    "(:overdue AND r.due_on < :today) OR "
-    "(CAST(:notice AS int) IS NOT NULL AND r.due_on >= :today "
-    "AND r.due_on <= :today + CAST(:notice AS int))) "
-    "ON CONFLICT (type, remedy_id, due_on_key) DO NOTHING"
-)
-
-
-async def raise_remedy_reminders(
-    session: AsyncSession, today: date, state: Gate | None = None
-) -> int:
-    """Record due-soon (within the longest notice any subscription asks for) and overdue events
-    that subscriptions want, once per remedy and due date, in one INSERT ... SELECT."""
-    state = state or await gate(session)
-    if not state.active or (state.notice is None and not state.overdue):
-        return 0
-    result = await session.execute(
-        _REMINDERS,
-        {
-            "today": today,
-            "overdue_type": webhooks.REMEDY_OVERDUE,
-            "due_soon_type": webhooks.REMEDY_DUE_SOON,
-            "pending": RemedyStatus.PENDING.value,
-            "overdue": state.overdue,
-            "notice": state.notice,
-        },
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-class ReminderClock:
-    """When reminders are due again: when the day changes, a new remedy is stored, or the
-    subscriptions want other reminders; not on every tick. Kept per engine (per worker), so
-    a restarted worker raises them once more, which ON CONFLICT makes harmless."""
-
-    def __init__(self) -> None:
-        self._last: weakref.WeakKeyDictionary[object, tuple[object, ...]] = (
-            weakref.WeakKeyDictionary()
-        )
-
-    @staticmethod
-    def key(today: date, state: Gate) -> tuple[object, ...]:
-        return (today, state.notice, state.overdue, state.remedy_mark)
-
-    def due(self, engine: object, key: tuple[object, ...]) -> bool:
-        return self._last.get(engine) != key
-
-    def done(self, engine: object, key: tuple[object, ...]) -> None:
-        """Once the reminders' transaction has committed."""
-        self._last[engine] = key
-
-
-REMINDERS = ReminderClock()
-
-
-# --- 2. fan-out --------------------------------------------------------------------------------
-
-FAN_OUT_BATCH = 5000
-
-# Each new event to every active subscription whose events and filters it matches, in one
-# statement (the filters are those of `matches`, in SQL). What a filter compares is read once per
-# event (its decision's organisations, category, outcome) and once per subscription (its filter
-# as arrays), so matching the two is a comparison of values. A subscription receives events
-# raised after it was created; a ping only its own subscription.
-_FAN_OUT = text(
-    "WITH batch AS ("
-    " SELECT id, type, decision_id, remedy_id, subscription_id, created_at FROM event"
-    " WHERE fanned_out = false ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED),"
-    " marked AS (UPDATE event SET fanned_out = true FROM batch WHERE event.id = batch.id),"
-    " events AS MATERIALIZED ("
-    " SELECT b.id, b.type, b.subscription_id, b.created_at, d.id AS decision_id,"
-    " lower(coalesce(d.category, '')) AS category, coalesce(d.outcome, '') AS outcome,"
-    " d.has_remedy, r.due_on,"
-    " ARRAY(SELECT lower(o.name) FROM decision_organisation x"
-    "  JOIN organisation o ON o.id = x.organisation_id WHERE x.decision_id = d.id)"
-    "  AS organisations"
-    " FROM batch b LEFT JOIN decision d ON d.id = b.decision_id"
-    " LEFT JOIN remedy r ON r.id = b.remedy_id),"
-    " subs AS MATERIALIZED ("
-    " SELECT s.id, s.events, s.created_at, s.due_soon_days,"
-    " ARRAY(SELECT lower(n) FROM jsonb_array_elements_text("
-    "  CASE WHEN jsonb_typeof(s.filters->'organisation') = 'array'"
-    "  THEN s.filters->'organisation' ELSE '[]'::jsonb END) AS n) AS organisations,"
-    " ARRAY(SELECT n FROM jsonb_array_elements_text("
-    "  CASE WHEN jsonb_typeof(s.filters->'outcome') = 'array'"
-    "  THEN s.filters->'outcome' ELSE '[]'::jsonb END) AS n) AS outcomes,"
-    " lower(nullif(s.filters->>'category', '')) AS category,"
-    " CASE WHEN jsonb_typeof(s.filters->'has_remedy') = 'boolean'"
-    "  THEN CAST(s.filters->>'has_remedy' AS boolean) END AS has_remedy"
-    " FROM subscription s WHERE s.status = 'active'),"
-    " wanted AS ("
-    " SELECT s.id AS subscription_id, e.id AS event_id FROM events e JOIN subs s ON"
-    " (e.type = :ping AND e.subscription_id = s.id)"
-    " OR (e.type <> :ping AND e.type = ANY(s.events) AND e.decision_id IS NOT NULL"
-    "  AND e.created_at >= s.created_at"
-    "  AND (e.type <> :due_soon OR e.due_on IS NULL OR e.due_on - :today <= s.due_soon_days)"
-    "  AND (cardinality(s.organisations) = 0 OR e.organisations && s.organisations)"
-    "  AND (s.category IS NULL OR e.category = s.category)"
-    "  AND (cardinality(s.outcomes) = 0 OR e.outcome = ANY(s.outcomes))"
-    "  AND (s.has_remedy IS NULL OR e.has_remedy = s.has_remedy))),"
-    " inserted AS ("
-    " INSERT INTO delivery (subscription_id, event_id, status, attempts, next_attempt_at)"
-    " SELECT subscription_id, event_id, 'pending', 0, :now FROM wanted"
-    " ON CONFLICT (subscription_id, event_id) DO NOTHING RETURNING 1)"
-    " SELECT count(*) FROM inserted"
-)
-
-
-async def fan_out(session: AsyncSession, now: datetime) -> int:
-    """One delivery per (new event, matching active subscription), in one statement a batch."""
-    result = await session.execute(
-        _FAN_OUT,
-        {
-            "n": FAN_OUT_BATCH,
-            "ping": webhooks.PING,
-            "due_soon": webhooks.REMEDY_DUE_SOON,
-            "today": now.date(),
-            "now": now,
-        },
-    )
-    return int(result.scalar_one())
-
-
-async def _decision(session: AsyncSession, decision_id: int | None) -> Decision | None:
-    if decision_id is None:
-        return None
-    return await session.scalar(
-        select(Decision)
-        .where(Decision.id == decision_id)
-        .options(selectinload(Decision.organisations))
-    )
-
-
-def matches(filters: dict[str, Any], decision: Decision) -> bool:
-    """Does a decision pass a subscription's filter: organisation, category, outcome, has_remedy?
-
-    The same rules as the fan-out's SQL, for checking a filter on one decision in Python."""
-    if names := filters.get("organisation"):
-        wanted = {n.lower() for n in names}
-        if not any(o.name.lower() in wanted for o in decision.organisations):
-            return False
-    if (category := filters.get("category")) and (
-        decision.category or ""
-    ).lower() != category.lower():
-        return False
-    if (outcomes := filters.get("outcome")) and (decision.outcome or "") not in outcomes:
-        return False
-    has_remedy = filters.get("has_remedy")
-    return has_remedy is None or decision.has_remedy == has_remedy
-
-
-# --- 3. delivery -------------------------------------------------------------------------------
-
-
 # Deliveries of subscriptions that are no longer active are never sent.
 _CANCEL = text(
     "UPDATE delivery SET status = 'cancelled', leased_until = NULL WHERE status = 'pending'"
     " AND subscription_id IN (SELECT id FROM subscription WHERE status <> 'active')"
 )
+
+
 # Active subscriptions with a delivery due, locked for this transaction; a subscription another
 # worker is leasing for right now is skipped.
 _LOCK_DUE = text(
@@ -269,6 +67,8 @@ _LOCK_DUE = text(
     " AND d.next_attempt_at <= :now AND (d.leased_until IS NULL OR d.leased_until < :now))"
     " ORDER BY s.id LIMIT :n FOR UPDATE OF s SKIP LOCKED"
 )
+
+
 # In a statement of its own (so that it sees every lease committed before the locks were taken):
 # the oldest due delivery of each locked subscription that has none in flight.
 _LEASE = text(
@@ -462,7 +262,7 @@ async def _payload(session: AsyncSession, event: Event, config: WebhookConfig) -
         "type": event.type,
         "created_at": event.created_at.isoformat(),
     }
-    decision = await _decision(session, event.decision_id)
+    decision = await decision_of(session, event.decision_id)
     if decision is not None:
         payload["decision"] = {
             "reference": decision.reference,
@@ -496,36 +296,3 @@ async def _payload(session: AsyncSession, event: Event, config: WebhookConfig) -
         }
         payload["link"] = f"{config.api_base_url}/v1/remedies/{remedy.id}"
     return payload
-
-
-async def prepare(
-    session: AsyncSession, now: datetime, clock: ReminderClock = REMINDERS
-) -> tuple[int, tuple[object, ...] | None]:
-    """Reminders (when due) and fan-out; nothing but one query when no subscription is active.
-
-    Returns the number of active subscriptions (0: the tick does nothing more) and, if
-    reminders were raised, the key to mark done with `clock.done` once committed."""
-    state = await gate(session)
-    if not state.active:
-        return 0, None
-    key = clock.key(now.date(), state)
-    reminded = clock.due(session.bind, key)
-    if reminded:
-        await raise_remedy_reminders(session, now.date(), state)
-    await fan_out(session, now)
-    return state.active, key if reminded else None
-
-
-async def run_once(
-    sessionmaker: async_sessionmaker[AsyncSession], http: httpx.AsyncClient, config: WebhookConfig
-) -> int:
-    """Reminders, fan-out, then delivery of what is due: what the worker's cron calls."""
-    now = datetime.now(UTC)
-    async with sessionmaker.begin() as session:
-        active, reminded = await prepare(session, now)
-        engine = session.bind
-    if reminded is not None:
-        REMINDERS.done(engine, reminded)
-    if not active:
-        return 0
-    return await deliver_due(sessionmaker, http, config)
