@@ -147,6 +147,19 @@ class RunStatus(StrEnum):
     CANCELLED = "cancelled"  # stopped at an operator's request (at the crawl's next checkpoint)
 
 
+class SubscriptionStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"  # deliveries failed for LGSCO_WEBHOOK_RETRY_HOURS; the reason is kept
+    DELETED = "deleted"  # by its owner; kept with its deliveries, never sent to again
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # due at next_attempt_at (again after a failed attempt)
+    DELIVERED = "delivered"
+    DEAD = "dead"  # retries ran out: the subscription is suspended
+    CANCELLED = "cancelled"  # its subscription was deleted or suspended before it was sent
+
+
 # A run in one of these has finished: nothing more happens to it.
 FINISHED = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED)
 

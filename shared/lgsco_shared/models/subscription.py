@@ -14,7 +14,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lgsco_shared.db import Base
-from lgsco_shared.models.types import CreatedAt, Timestamp
+from lgsco_shared.domain import DeliveryStatus, SubscriptionStatus
+from lgsco_shared.models.types import CreatedAt, Timestamp, enum_column
 
 
 class Subscription(Base):
@@ -27,7 +28,9 @@ class Subscription(Base):
     filters: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     due_soon_days: Mapped[int] = mapped_column(Integer, default=7)
     secret: Mapped[str] = mapped_column(String(100))  # needed to sign; shown once at creation
-    status: Mapped[str] = mapped_column(String(20), default="active", index=True)
+    status: Mapped[SubscriptionStatus] = enum_column(
+        SubscriptionStatus, default=SubscriptionStatus.ACTIVE, index=True
+    )
     suspended_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[CreatedAt]
     deleted_at: Mapped[Timestamp | None]
@@ -70,7 +73,7 @@ class Delivery(Base):
         ForeignKey("subscription.id", ondelete="CASCADE"), index=True
     )
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # delivered | dead
+    status: Mapped[DeliveryStatus] = enum_column(DeliveryStatus, default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[Timestamp]
     leased_until: Mapped[Timestamp | None]

@@ -16,6 +16,7 @@ from lgsco_api.status import queries
 from lgsco_api.status.schemas import Health, Readiness
 from lgsco_shared import queue as jobqueue
 from lgsco_shared import sitemetrics
+from lgsco_shared.domain import DeliveryStatus, SubscriptionStatus
 from lgsco_shared.lag import publication_lag
 from lgsco_shared.migrate import known_revisions, schema_state_async
 
@@ -133,9 +134,9 @@ async def _refresh_gauges(request: Request, m: ApiMetrics) -> None:
                 m.lag.labels("max").set(lag.max_days)
             m.late.set(lag.late)
             webhooks = await queries.webhook_figures(session)
-            for status in ("pending", "delivered", "dead"):
+            for status in (DeliveryStatus.PENDING, DeliveryStatus.DELIVERED, DeliveryStatus.DEAD):
                 m.webhook_deliveries.labels(status).set(webhooks.deliveries.get(status, 0))
-            for status in ("active", "suspended"):
+            for status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.SUSPENDED):
                 m.webhook_subscriptions.labels(status).set(webhooks.subscriptions.get(status, 0))
             m.webhook_failed_24h.set(webhooks.failed_24h)
         m.up.labels("database").set(1)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from lgsco_shared import webhooks
 from lgsco_shared.domain import (
     ATTRIBUTION,
+    DeliveryStatus,
     Outcome,
     PublicationStatus,
     RemedyStatus,
@@ -149,7 +150,7 @@ def _example(event: str) -> dict[str, object]:
             "amount": "250.00",
             "payee": "Mrs X",
             "due_on": "2024-01-05",
-            "status": "pending",
+            "status": DeliveryStatus.PENDING,
         }
         body["link"] = "https://api.example/v1/remedies/77"
     return body

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lgsco_shared.domain import SubscriptionStatus
 from lgsco_shared.models import Delivery, DeliveryAttempt, Event, Subscription
 
 _LIMIT_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('lgsco.subscription.create'))")
@@ -16,8 +17,8 @@ _COUNTS = text(
     "SELECT count(*) FILTER (WHERE owner = :owner) AS by_owner,"
     " count(*) FILTER (WHERE lower(substring(callback_url from '://([[][^]]+[]]|[^/:?#]+)'))"
     " = :host) AS by_host"
-    " FROM subscription WHERE status = 'active'"
-)
+    " FROM subscription WHERE status = :active"
+).bindparams(active=SubscriptionStatus.ACTIVE.value)
 
 
 async def over_limit(
@@ -62,7 +63,7 @@ async def create(
         filters=filters,
         due_soon_days=due_soon_days,
         secret=secret,
-        status="active",
+        status=SubscriptionStatus.ACTIVE,
     )
     session.add(subscription)
     await session.flush()
@@ -72,7 +73,7 @@ async def create(
 
 async def visible(session: AsyncSession, owner: str | None) -> list[Subscription]:
     """Subscriptions of `owner` (None: everyone's, for admin keys), newest first."""
-    query = select(Subscription).where(Subscription.status != "deleted")
+    query = select(Subscription).where(Subscription.status != SubscriptionStatus.DELETED)
     if owner is not None:
         query = query.where(Subscription.owner == owner)
     return list(await session.scalars(query.order_by(Subscription.id.desc()).limit(500)))
@@ -80,7 +81,11 @@ async def visible(session: AsyncSession, owner: str | None) -> list[Subscription
 
 async def get(session: AsyncSession, subscription_id: int) -> Subscription | None:
     subscription = await session.get(Subscription, subscription_id)
-    return None if subscription is None or subscription.status == "deleted" else subscription
+    return (
+        None
+        if subscription is None or subscription.status == SubscriptionStatus.DELETED
+        else subscription
+    )
 
 
 async def deliveries(

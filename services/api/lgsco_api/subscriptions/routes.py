@@ -27,6 +27,7 @@ from lgsco_api.subscriptions.schemas import (
     SubscriptionRead,
 )
 from lgsco_shared import events, webhooks
+from lgsco_shared.domain import DeliveryStatus, SubscriptionStatus
 from lgsco_shared.models import Subscription
 
 router = APIRouter(tags=["subscriptions"], responses={**ERRORS, **AUTH_ERRORS})
@@ -141,7 +142,7 @@ async def delete_subscription(
 ) -> Response:
     """Stop deliveries to this subscription; its delivery history is kept."""
     subscription = await _owned(session, principal, subscription_id)
-    subscription.status = "deleted"
+    subscription.status = SubscriptionStatus.DELETED
     await session.commit()
     return Response(status_code=204)
 
@@ -157,7 +158,7 @@ async def ping_subscription(
 ) -> PingAccepted:
     """Queue a signed `ping` event to this subscription only, to test the receiving end."""
     subscription = await _owned(session, principal, subscription_id)
-    if subscription.status != "active":
+    if subscription.status != SubscriptionStatus.ACTIVE:
         raise Problem(
             409,
             f"Subscription {subscription_id} is {subscription.status}; "
@@ -188,7 +189,7 @@ async def list_deliveries(
                 event_type=e.type,
                 status=d.status,
                 attempts=d.attempts,
-                next_attempt_at=d.next_attempt_at if d.status == "pending" else None,
+                next_attempt_at=d.next_attempt_at if d.status == DeliveryStatus.PENDING else None,
                 delivered_at=d.delivered_at,
                 history=[
                     DeliveryAttemptRead(

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lgsco_shared.domain import Outcome
+from lgsco_shared.domain import DeliveryStatus, Outcome, SubscriptionStatus
 
 EventName = Literal[
     "decision.published",
@@ -57,7 +57,7 @@ class SubscriptionRead(BaseModel):
     events: list[str]
     filter: SubscriptionFilter
     due_soon_days: int
-    status: Literal["active", "suspended", "deleted"]
+    status: SubscriptionStatus
     suspended_reason: str | None
     created_at: datetime
 
@@ -81,7 +81,7 @@ class DeliveryRead(BaseModel):
     id: int
     event_id: str
     event_type: str
-    status: Literal["pending", "delivered", "dead", "cancelled"]
+    status: DeliveryStatus
     attempts: int
     next_attempt_at: datetime | None
     delivered_at: datetime | None

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from lgsco_shared import webhooks
+from lgsco_shared.domain import DeliveryStatus, SubscriptionStatus
 from lgsco_shared.models import (
     Decision,
 )
@@ -48,7 +49,7 @@ _FAN_OUT = text(
     " lower(nullif(s.filters->>'category', '')) AS category,"
     " CASE WHEN jsonb_typeof(s.filters->'has_remedy') = 'boolean'"
     "  THEN CAST(s.filters->>'has_remedy' AS boolean) END AS has_remedy"
-    " FROM subscription s WHERE s.status = 'active'),"
+    " FROM subscription s WHERE s.status = :active),"
     " wanted AS ("
     " SELECT s.id AS subscription_id, e.id AS event_id FROM events e JOIN subs s ON"
     " (e.type = :ping AND e.subscription_id = s.id)"
@@ -61,10 +62,10 @@ _FAN_OUT = text(
     "  AND (s.has_remedy IS NULL OR e.has_remedy = s.has_remedy))),"
     " inserted AS ("
     " INSERT INTO delivery (subscription_id, event_id, status, attempts, next_attempt_at)"
-    " SELECT subscription_id, event_id, 'pending', 0, :now FROM wanted"
+    " SELECT subscription_id, event_id, :pending, 0, :now FROM wanted"
     " ON CONFLICT (subscription_id, event_id) DO NOTHING RETURNING 1)"
     " SELECT count(*) FROM inserted"
-)
+).bindparams(active=SubscriptionStatus.ACTIVE.value, pending=DeliveryStatus.PENDING.value)
 
 
 async def fan_out(session: AsyncSession, now: datetime) -> int:

@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lgsco_shared import webhooks
+from lgsco_shared.domain import SubscriptionStatus
 
 # One round trip a tick: whether any subscription is active, what reminders they want, and a
 # high-water mark of remedies (a new remedy may already be due). No subscription: nothing else.
@@ -17,8 +18,8 @@ _GATE = text(
     "max(due_soon_days) FILTER (WHERE :due_soon = ANY(events)) AS notice, "
     "coalesce(bool_or(:overdue = ANY(events)), false) AS overdue, "
     "(SELECT max(id) FROM remedy) AS remedy_mark "
-    "FROM subscription WHERE status = 'active'"
-)
+    "FROM subscription WHERE status = :active"
+).bindparams(active=SubscriptionStatus.ACTIVE.value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lgsco_ingest.deliveries.fanout import decision_of
 from lgsco_shared import webhooks
-from lgsco_shared.domain import ATTRIBUTION
+from lgsco_shared.domain import ATTRIBUTION, DeliveryStatus, SubscriptionStatus
 from lgsco_shared.models import (
     Decision,
     DecisionVersion,
@@ -54,19 +54,24 @@ class WebhookConfig:
 
 # Deliveries of subscriptions that are no longer active are never sent.
 _CANCEL = text(
-    "UPDATE delivery SET status = 'cancelled', leased_until = NULL WHERE status = 'pending'"
-    " AND subscription_id IN (SELECT id FROM subscription WHERE status <> 'active')"
+    "UPDATE delivery SET status = :cancelled, leased_until = NULL"
+    " WHERE status = :pending AND subscription_id IN"
+    " (SELECT id FROM subscription WHERE status <> :active)"
+).bindparams(
+    active=SubscriptionStatus.ACTIVE.value,
+    pending=DeliveryStatus.PENDING.value,
+    cancelled=DeliveryStatus.CANCELLED.value,
 )
 
 
 # Active subscriptions with a delivery due, locked for this transaction; a subscription another
 # worker is leasing for right now is skipped.
 _LOCK_DUE = text(
-    "SELECT s.id FROM subscription s WHERE s.status = 'active' AND EXISTS ("
-    " SELECT 1 FROM delivery d WHERE d.subscription_id = s.id AND d.status = 'pending'"
+    "SELECT s.id FROM subscription s WHERE s.status = :active AND EXISTS ("
+    " SELECT 1 FROM delivery d WHERE d.subscription_id = s.id AND d.status = :pending"
     " AND d.next_attempt_at <= :now AND (d.leased_until IS NULL OR d.leased_until < :now))"
     " ORDER BY s.id LIMIT :n FOR UPDATE OF s SKIP LOCKED"
-)
+).bindparams(active=SubscriptionStatus.ACTIVE.value, pending=DeliveryStatus.PENDING.value)
 
 
 # In a statement of its own (so that it sees every lease committed before the locks were taken):
@@ -74,13 +79,13 @@ _LOCK_DUE = text(
 _LEASE = text(
     "UPDATE delivery SET leased_until = :lease WHERE id IN ("
     " SELECT DISTINCT ON (d.subscription_id) d.id FROM delivery d"
-    " WHERE d.subscription_id = ANY(:subscriptions) AND d.status = 'pending'"
+    " WHERE d.subscription_id = ANY(:subscriptions) AND d.status = :pending"
     " AND d.next_attempt_at <= :now AND (d.leased_until IS NULL OR d.leased_until < :now)"
     " AND NOT EXISTS (SELECT 1 FROM delivery f WHERE f.subscription_id = d.subscription_id"
-    "  AND f.status = 'pending' AND f.leased_until >= :now)"
+    "  AND f.status = :pending AND f.leased_until >= :now)"
     " ORDER BY d.subscription_id, d.next_attempt_at, d.id"
     ") RETURNING id"
-)
+).bindparams(pending=DeliveryStatus.PENDING.value)
 
 
 async def lease_due(
@@ -129,11 +134,11 @@ async def _deliver(
         subscription = await session.get(Subscription, delivery.subscription_id)
         event = await session.get(Event, delivery.event_id)
         assert subscription is not None and event is not None
-        if subscription.status != "active":  # deleted or suspended since the lease
+        if subscription.status != SubscriptionStatus.ACTIVE:  # deleted or suspended since the lease
             await session.execute(
                 update(Delivery)
-                .where(Delivery.id == delivery_id, Delivery.status == "pending")
-                .values(status="cancelled", leased_until=None)
+                .where(Delivery.id == delivery_id, Delivery.status == DeliveryStatus.PENDING)
+                .values(status=DeliveryStatus.CANCELLED, leased_until=None)
             )
             await session.commit()
             return
@@ -150,12 +155,12 @@ async def _deliver(
             )
         )
         _record_outcome(delivery, status_code, error, config)
-        if delivery.status == "dead":
+        if delivery.status == DeliveryStatus.DEAD:
             await session.execute(
                 update(Subscription)
                 .where(Subscription.id == subscription.id)
                 .values(
-                    status="suspended",
+                    status=SubscriptionStatus.SUSPENDED,
                     suspended_reason=(
                         f"suspended after {delivery.attempts} failed attempts over "
                         f"{config.retry_hours:g} hours; last: {error or f'HTTP {status_code}'}"
@@ -229,11 +234,11 @@ def _record_outcome(
     delivery.attempts += 1
     delivery.leased_until = None
     if error is None:
-        delivery.status = "delivered"
+        delivery.status = DeliveryStatus.DELIVERED
         delivery.delivered_at = now
         return
     if now - delivery.created_at >= timedelta(hours=config.retry_hours):
-        delivery.status = "dead"
+        delivery.status = DeliveryStatus.DEAD
         return
     delivery.next_attempt_at = now + backoff(delivery.attempts, config.retry_hours)
 
