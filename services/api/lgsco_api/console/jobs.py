@@ -8,14 +8,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import TypeAdapter, ValidationError
-from redis.exceptions import RedisError
 
 from lgsco_api.console import pages, security
 from lgsco_api.console.forms import BadForm, first, read_form
 from lgsco_api.console.security import ViewerDep
+from lgsco_api.jobs import service
 from lgsco_api.keys import service as keys
 from lgsco_api.kit.deps import SessionDep
-from lgsco_shared import crawlrange, runs
+from lgsco_shared import crawlrange
 from lgsco_shared.jobs import CrawlRequest, IngestReferenceRequest, JobRequest
 
 router = APIRouter()
@@ -73,10 +73,8 @@ def _job_request(
             field = names[-1] if names else (fallback if kind == "crawl" else "reference")
             errors.setdefault(field, message)
         return None, errors
-    if isinstance(job, CrawlRequest) and (
-        refused := crawlrange.refusal(job.from_, job.to, max_months)
-    ):
-        return None, {"from" if refused.startswith("'from'") else "to": refused}
+    if (refused := service.refusal(job, max_months)) is not None:
+        return None, {refused.field: refused.message}
     return job, {}
 
 
@@ -101,19 +99,11 @@ async def submit_job(request: Request, session: SessionDep, viewer: ViewerDep) -
     if queue is None:
         message = "The job queue (Redis) is unreachable; jobs cannot be submitted now."
         return _page(request, 503, message=message, values=values)
-    params = job.model_dump(mode="json", by_alias=True)
-    run, created = await runs.find_or_create(
-        session, kind=job.run_kind, job_key=job.job_key(), params=params
-    )
-    await session.commit()
+    max_months = request.app.state.settings.max_crawl_months
     try:
-        await runs.enqueue_run(queue, run.id)
-    except (RedisError, OSError):
-        message = (
-            f"Run {run.id} is recorded but the job queue (Redis) is unreachable; "
-            "send the same request again to queue it."
-        )
-        return _page(request, 503, message=message, values=values)
+        run, created = await service.submit(session, queue, job, max_months=max_months)
+    except service.QueueUnreachable as exc:
+        return _page(request, 503, message=str(exc), values=values)
     outcome = "new" if created else "existing"
     return RedirectResponse(f"/console/runs/{run.id}?submitted={outcome}", status_code=303)
 

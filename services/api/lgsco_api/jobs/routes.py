@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response
-from redis.exceptions import RedisError
 
-from lgsco_api.jobs import queries
+from lgsco_api.jobs import queries, service
 from lgsco_api.jobs.schemas import FailureRead, JobAccepted, RunDetail, RunPage, RunRead, run_read
 from lgsco_api.kit import pagination
 from lgsco_api.kit.auth import JobsWriteDep, RunsReadDep
@@ -21,9 +20,8 @@ from lgsco_api.kit.deps import (
 )
 from lgsco_api.kit.errors import NotFound, Unavailable
 from lgsco_api.kit.schemas import AUTH_ERRORS, ERRORS, NOT_FOUND
-from lgsco_shared import crawlrange, runs
 from lgsco_shared.domain import RunKind, RunStatus
-from lgsco_shared.jobs import CrawlRequest, JobRequest
+from lgsco_shared.jobs import JobRequest
 
 router = APIRouter(tags=["jobs"], responses=ERRORS)
 MAX_ID = 2**31 - 1
@@ -51,23 +49,14 @@ async def submit_job(
     Answers 202 with the run and a Location header to poll. The same request while an equal one
     is queued or running returns that run (`created: false`) instead of starting another.
     """
-    if isinstance(request, CrawlRequest) and (
-        refused := crawlrange.refusal(request.from_, request.to, settings.max_crawl_months)
-    ):
-        raise invalid("from" if refused.startswith("'from'") else "to", refused, where="body")
-    params = request.model_dump(mode="json", by_alias=True)
-    run, created = await runs.find_or_create(
-        session, kind=request.run_kind, job_key=request.job_key(), params=params
-    )
-    await session.commit()
     try:
-        await runs.enqueue_run(queue, run.id)
-    except (RedisError, OSError) as exc:
-        raise Unavailable(
-            "queue",
-            f"Run {run.id} is recorded but the job queue (Redis) is unreachable; "
-            "send the same request again to queue it.",
-        ) from exc
+        run, created = await service.submit(
+            session, queue, request, max_months=settings.max_crawl_months
+        )
+    except service.Refused as exc:
+        raise invalid(exc.field, exc.message, where="body") from None
+    except service.QueueUnreachable as exc:
+        raise Unavailable("queue", str(exc)) from exc
     response.headers["Location"] = f"/v1/jobs/{run.id}"
     return JobAccepted(**run_read(run, 0), created=created)
 
