@@ -36,7 +36,7 @@ from lgsco_api.decisions.filters import (
     tsquery,
 )
 from lgsco_api.kit.rows import fetch_all, fetch_one
-from lgsco_api.remedies.queries import EFFECTIVE_STATUS
+from lgsco_api.remedies.queries import REMEDY_TERMS
 from lgsco_shared.models import (
     Decision,
     DecisionOrganisation,
@@ -124,7 +124,8 @@ def _organisations_json() -> ColumnElement[Any]:
 
 
 # Built once: the correlated sub-select and the year label cost more to build than to run.
-_LIST_COLUMNS: tuple[Any, ...] = (
+# What a decision is, as every list item and the full record begin.
+_HEADLINE: tuple[Any, ...] = (
     Decision.id,
     Decision.reference,
     _organisations_json().label("organisations"),
@@ -135,6 +136,9 @@ _LIST_COLUMNS: tuple[Any, ...] = (
     Decision.fine_outcome,
     Decision.finding,
     Decision.decided_on,
+)
+_LIST_COLUMNS: tuple[Any, ...] = (
+    *_HEADLINE,
     financial_year_label(Decision.decided_on).label("financial_year"),
     Decision.summary,
     Decision.has_remedy,
@@ -213,16 +217,7 @@ async def stream_decisions(
 
 # The full-record statements are built once; only their parameters change per request.
 _RECORD = select(
-    Decision.id,
-    Decision.reference,
-    _organisations_json().label("organisations"),
-    Decision.category,
-    Decision.subcategory,
-    Decision.outcome,
-    Decision.outcome_label,
-    Decision.fine_outcome,
-    Decision.finding,
-    Decision.decided_on,
+    *_HEADLINE,
     Decision.summary,
     Decision.sections,
     Decision.has_remedy,
@@ -240,16 +235,7 @@ _RECORD = select(
 _REMEDIES = (
     select(
         Remedy.id,
-        Remedy.type,
-        Remedy.sentence,
-        Remedy.amount,
-        Remedy.payee,
-        Remedy.deadline_text,
-        Remedy.due_on,
-        Remedy.commitment,
-        EFFECTIVE_STATUS.label("status"),
-        Remedy.status_source,
-        Remedy.completed_on,
+        *REMEDY_TERMS,
         Remedy.current,
     )
     .where(Remedy.decision_id == bindparam("decision_id"))

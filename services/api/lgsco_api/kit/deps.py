@@ -46,6 +46,16 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+# The one organisation a report or a comparison is about.
+OrganisationParam = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=300,
+        description="Organisation id or exact name.",
+        examples=["Kent County Council"],
+    ),
+]
 
 
 def inline(sync: Callable[P, T]) -> Callable[P, Coroutine[Any, Any, T]]:

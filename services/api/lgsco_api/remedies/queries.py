@@ -30,6 +30,29 @@ def _effective_status() -> ColumnElement[str]:
 EFFECTIVE_STATUS = _effective_status()
 
 
+# Remedies of each type: how many, in how many decisions, and the money stated.
+TOTALS_BY_TYPE: tuple[Any, ...] = (
+    Remedy.type,
+    func.count().label("remedies"),
+    func.count(func.distinct(Remedy.decision_id)).label("decisions"),
+    func.sum(Remedy.amount).label("amount_total"),
+)
+
+# What a remedy says and where it stands: the columns every remedy row shows.
+REMEDY_TERMS: tuple[Any, ...] = (
+    Remedy.type,
+    Remedy.sentence,
+    Remedy.amount,
+    Remedy.payee,
+    Remedy.deadline_text,
+    Remedy.due_on,
+    Remedy.commitment,
+    EFFECTIVE_STATUS.label("status"),
+    Remedy.status_source,
+    Remedy.completed_on,
+)
+
+
 def effective_status() -> ColumnElement[str]:
     """The tracking status with `overdue` derived: pending past its due date."""
     return EFFECTIVE_STATUS
@@ -72,16 +95,7 @@ def _build_columns() -> list[Any]:
         Remedy.id,
         Decision.reference.label("decision_reference"),
         organisation_names(Remedy.decision_id).label("organisations"),
-        Remedy.type,
-        Remedy.sentence,
-        Remedy.amount,
-        Remedy.payee,
-        Remedy.deadline_text,
-        Remedy.due_on,
-        Remedy.commitment,
-        effective_status().label("status"),
-        Remedy.status_source,
-        Remedy.completed_on,
+        *REMEDY_TERMS,
         Remedy.evidence_note,
         Remedy.current,
         Remedy.revision,
@@ -155,12 +169,7 @@ async def history(session: AsyncSession, remedy_id: int) -> list[RemedyEvent]:
 
 async def stats_by_type(session: AsyncSession, filters: RemedyFilters) -> list[RowMapping]:
     query = (
-        select(
-            Remedy.type,
-            func.count().label("remedies"),
-            func.count(func.distinct(Remedy.decision_id)).label("decisions"),
-            func.sum(Remedy.amount).label("amount_total"),
-        )
+        select(*TOTALS_BY_TYPE)
         .join(Decision, Decision.id == Remedy.decision_id)
         .where(*_conditions(filters))
         .group_by(Remedy.type)

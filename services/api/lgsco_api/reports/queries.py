@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lgsco_api.decisions.criteria import DecisionFilters
 from lgsco_api.decisions.filters import decision_conditions
 from lgsco_api.kit.rows import fetch_all, fetch_one
-from lgsco_api.remedies.queries import effective_status
+from lgsco_api.remedies.queries import TOTALS_BY_TYPE, effective_status
 from lgsco_api.statistics.outcomes import outcome_columns
 from lgsco_api.statistics.queries import named_by
 from lgsco_shared.domain import Provenance
@@ -57,13 +57,7 @@ async def remedies(
     session: AsyncSession, org_id: int, filters: DecisionFilters
 ) -> list[RowMapping]:
     query = (
-        select(
-            Remedy.type,
-            func.count().label("remedies"),
-            func.count(func.distinct(Remedy.decision_id)).label("decisions"),
-            func.sum(Remedy.amount).label("amount_total"),
-            func.count(Remedy.amount).label("amounts_stated"),
-        )
+        select(*TOTALS_BY_TYPE, func.count(Remedy.amount).label("amounts_stated"))
         .join(Decision, Decision.id == Remedy.decision_id)
         .where(*decision_conditions(filters), named_by(org_id), Remedy.current.is_(True))
         .group_by(Remedy.type)

@@ -8,7 +8,13 @@ from fastapi import APIRouter, Header, Query, Response
 
 from lgsco_api.kit import csvout
 from lgsco_api.kit.auth import ReadDep
-from lgsco_api.kit.deps import SessionDep, SettingsDep, check_financial_year, invalid
+from lgsco_api.kit.deps import (
+    OrganisationParam,
+    SessionDep,
+    SettingsDep,
+    check_financial_year,
+    invalid,
+)
 from lgsco_api.kit.known import unknown_organisation
 from lgsco_api.kit.schemas import ERRORS, FINANCIAL_YEAR_SCHEMA, NOT_FOUND
 from lgsco_api.organisations.schemas import OutcomeCounts
@@ -47,15 +53,7 @@ async def annual_report(
     session: SessionDep,
     settings: SettingsDep,
     _: ReadDep,
-    organisation: Annotated[
-        str,
-        Query(
-            min_length=1,
-            max_length=300,
-            description="Organisation id or exact name.",
-            examples=["Kent County Council"],
-        ),
-    ],
+    organisation: OrganisationParam,
     financial_year: Annotated[
         str,
         Query(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from lgsco_api.decisions.criteria import DecisionFilters
 from lgsco_api.kit.auth import ReadDep
-from lgsco_api.kit.deps import FiltersDep, SessionDep, check_financial_year
+from lgsco_api.kit.deps import FiltersDep, OrganisationParam, SessionDep, check_financial_year
 from lgsco_api.kit.known import unknown_organisation
 from lgsco_api.kit.schemas import ERRORS, FINANCIAL_YEAR_SCHEMA, NOT_FOUND
 from lgsco_api.organisations.schemas import OutcomeCounts, counts_from_row
@@ -46,15 +46,7 @@ async def outcome_stats(
 async def compare(
     session: SessionDep,
     _: ReadDep,
-    organisation: Annotated[
-        str,
-        Query(
-            min_length=1,
-            max_length=300,
-            description="Organisation id or exact name.",
-            examples=["Kent County Council"],
-        ),
-    ],
+    organisation: OrganisationParam,
     financial_year: Annotated[
         str | None,
         Query(
