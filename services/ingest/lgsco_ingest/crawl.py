@@ -18,13 +18,13 @@ own lease back at once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
 import logging
 import math
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -32,7 +32,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from lgsco_ingest import site
+from lgsco_ingest import periodic, site
 from lgsco_ingest.fetch import SiteClient
 from lgsco_ingest.parsebox import Parser
 from lgsco_ingest.pipeline import Ingestor, IngestOutcome, Unchanged
@@ -315,30 +315,19 @@ class Crawler:
             window.run_id = run_id
             return window.id, None, window.next_page
 
-    @contextlib.asynccontextmanager
-    async def _renewing(self, window_id: int, holder: str) -> AsyncIterator[None]:
+    def _renewing(self, window_id: int, holder: str) -> AbstractAsyncContextManager[None]:
         """Renew the window's lease every quarter of its length while the window is crawled."""
 
         async def renew() -> None:
-            while True:
-                await asyncio.sleep(self._lease.total_seconds() / 4)
-                try:
-                    async with self._sessionmaker.begin() as session:
-                        await session.execute(
-                            update(CrawlWindow)
-                            .where(CrawlWindow.id == window_id, CrawlWindow.lease_holder == holder)
-                            .values(lease_until=datetime.now(UTC) + self._lease)
-                        )
-                except Exception:  # a blip must not end the renewals: the lease would lapse
-                    log.warning("renewing the lease of window %s failed", window_id, exc_info=True)
+            async with self._sessionmaker.begin() as session:
+                await session.execute(
+                    update(CrawlWindow)
+                    .where(CrawlWindow.id == window_id, CrawlWindow.lease_holder == holder)
+                    .values(lease_until=datetime.now(UTC) + self._lease)
+                )
 
-        task = asyncio.create_task(renew())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        seconds = self._lease.total_seconds() / 4
+        return periodic.every(seconds, renew, f"renewing the lease of window {window_id}")
 
     async def _release(self, window_id: int, holder: str) -> None:
         """Give the lease up (the checkpoint stays): best effort, as a lease also runs out."""

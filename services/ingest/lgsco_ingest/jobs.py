@@ -4,10 +4,10 @@ so a job run twice (arq may) or resumed after a crash does the same, idempotent 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NotRequired, TypedDict
 
@@ -15,6 +15,7 @@ from sqlalchemy import cast, func, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from lgsco_ingest import periodic
 from lgsco_ingest.crawl import REVISIT_EVERY, Crawler, today_utc
 from lgsco_ingest.fetch import SiteClient
 from lgsco_ingest.pipeline import Ingestor
@@ -179,30 +180,21 @@ def _fresh(heartbeat_at: datetime | None, stale_after: timedelta) -> bool:
     return heartbeat_at is not None and datetime.now(UTC) - heartbeat_at < stale_after
 
 
-@contextlib.asynccontextmanager
-async def _heartbeat(
+def _heartbeat(
     sessionmaker: async_sessionmaker[AsyncSession], run_id: int, every: float
-) -> AsyncIterator[None]:
-    async def beat() -> None:
-        while True:
-            await asyncio.sleep(every)
-            try:
-                async with sessionmaker.begin() as session:
-                    await session.execute(
-                        update(IngestRun)
-                        .where(IngestRun.id == run_id)
-                        .values(heartbeat_at=datetime.now(UTC))
-                    )
-            except Exception:  # a database blip must not stop the beat: the run would look dead
-                log.warning("heartbeat of run %s failed; trying again", run_id, exc_info=True)
+) -> AbstractAsyncContextManager[None]:
+    """Write the run's heartbeat every `every` seconds while it runs (a dead worker's run is
+    recognised by a stale one, and queued again)."""
 
-    task = asyncio.create_task(beat())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    async def beat() -> None:
+        async with sessionmaker.begin() as session:
+            await session.execute(
+                update(IngestRun)
+                .where(IngestRun.id == run_id)
+                .values(heartbeat_at=datetime.now(UTC))
+            )
+
+    return periodic.every(every, beat, f"heartbeat of run {run_id}")
 
 
 async def recover_stale_runs(ctx: JobContext) -> int:
