@@ -32,7 +32,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lgsco_shared import crontime, runs
 from lgsco_shared import queue as jobqueue
 from lgsco_shared.domain import RunKind, RunStatus, ScheduleKind, ScheduleRunStatus
-from lgsco_shared.models import Decision, IngestFailure, IngestRun, Schedule, ScheduleRun
+from lgsco_shared.models import (
+    Decision,
+    DecisionOrganisation,
+    IngestFailure,
+    IngestRun,
+    Organisation,
+    Schedule,
+    ScheduleRun,
+)
 from lgsco_shared.schedule import months_back
 from lgsco_shared.settings import Settings
 
@@ -42,10 +50,15 @@ NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,99}$")
 MAX_MONTHS = 60
 NEXT_SHOWN = 5
 
-# Estimates behind the projected requests a day (docs/operations.md, "Schedules"): decisions
-# the LGSCO publishes a month, dated in one month, and those of one organisation.
+# The projected requests a day count decisions a month from the stored ones: the busiest of the
+# last BASIS_MONTHS full months (recent months are still filling up: decisions are published
+# weeks or months after their date). With fewer than BASIS_MIN_MONTHS of those months stored, the
+# projection assumes these (docs/operations.md, "Schedules"): decisions dated in one month
+# nationally, and those of one organisation.
 DECISIONS_PER_MONTH = 480
 DECISIONS_PER_ORGANISATION_MONTH = 25
+BASIS_MONTHS = 12
+BASIS_MIN_MONTHS = 6
 RESULTS_PER_PAGE = 10  # lgsco_ingest.site.RESULTS_PER_PAGE: one listing page per ten decisions
 
 
@@ -255,6 +268,11 @@ class LastScheduledRun(BaseModel):
 
 class Projection(BaseModel):
     requests_per_run: int = Field(description="Requests one run is estimated to make.")
+    basis: str = Field(
+        description="What the estimate rests on: decisions a month counted from the stored "
+        "ones, or the assumption used while too few months are stored.",
+        examples=["estimate: 512 decisions a month, the busiest of the 12 full months stored"],
+    )
     runs_on_busiest_day: int = Field(description="Due times on the busiest day of the next 28.")
     requests_per_day: int = Field(description="requests_per_run × runs_on_busiest_day.")
     ceiling: int = Field(
@@ -309,32 +327,80 @@ def ceiling(settings: Settings) -> int:
     return min(settings.schedule_max_requests_per_day, int(settings.requests_per_second * 86_400))
 
 
-async def requests_per_run(session: AsyncSession, schedule: Schedule, settings: Settings) -> int:
-    """Requests one run makes: listing pages and decision pages of each month window (a refresh
-    re-reads them all; pages unchanged cost a 304, still a request), or the recheck's slice."""
+@dataclass(frozen=True, slots=True)
+class MonthlyDecisions:
+    """Decisions dated in one month, as a projection counts them, and what the figure rests on."""
+
+    per_month: int
+    basis: str
+
+
+async def monthly_decisions(
+    session: AsyncSession, organisation: str | None, now: datetime
+) -> MonthlyDecisions:
+    """The busiest of the last BASIS_MONTHS full months of stored decisions (of `organisation`,
+    if given), or the assumed figure while fewer than BASIS_MIN_MONTHS of them hold any."""
+    first = months_back(now.date(), BASIS_MONTHS)
+    current = months_back(now.date(), 0)
+    month = func.date_trunc("month", Decision.decided_on)
+    query = (
+        select(func.count().label("n"))
+        .where(Decision.decided_on >= first, Decision.decided_on < current)
+        .group_by(month)
+    )
+    if organisation:
+        named = (
+            select(DecisionOrganisation.decision_id)
+            .join(Organisation, Organisation.id == DecisionOrganisation.organisation_id)
+            .where(func.lower(Organisation.name) == organisation.lower())
+        )
+        query = query.where(Decision.id.in_(named))
+    counts = [int(n) for n in (await session.scalars(query)).all()]
+    whose = f" of {organisation}" if organisation else ""
+    if len(counts) >= BASIS_MIN_MONTHS:
+        return MonthlyDecisions(
+            max(counts),
+            f"estimate: {max(counts)} decisions{whose} a month, the busiest of the "
+            f"{BASIS_MONTHS} full months before {current:%Y-%m} stored ({len(counts)} hold any)",
+        )
+    assumed = DECISIONS_PER_ORGANISATION_MONTH if organisation else DECISIONS_PER_MONTH
+    return MonthlyDecisions(
+        assumed,
+        f"assumption: {assumed} decisions{whose} a month (only {len(counts)} of the "
+        f"{BASIS_MONTHS} full months before {current:%Y-%m} hold stored decisions; "
+        f"{BASIS_MIN_MONTHS} are needed to count them)",
+    )
+
+
+async def requests_per_run(
+    session: AsyncSession, schedule: Schedule, settings: Settings, now: datetime
+) -> tuple[int, str]:
+    """Requests one run makes, and what the figure rests on: listing pages and decision pages of
+    each month window (a refresh re-reads them all; pages unchanged cost a 304, still a request),
+    or the recheck's slice of the stored decisions."""
     if schedule.kind == ScheduleKind.RECHECK:
         stored = await session.scalar(select(func.count()).select_from(Decision)) or 0
-        return math.ceil(stored / settings.recheck_days)
+        return (
+            math.ceil(stored / settings.recheck_days),
+            f"count: {stored} stored decisions over {settings.recheck_days} days",
+        )
     months = int(schedule.params.get("months", 6))
-    per_month = (
-        DECISIONS_PER_ORGANISATION_MONTH
-        if schedule.params.get("organisation")
-        else DECISIONS_PER_MONTH
-    )
-    listing_pages = max(1, math.ceil(per_month / RESULTS_PER_PAGE))
-    return (months + 1) * (listing_pages + per_month)
+    monthly = await monthly_decisions(session, schedule.params.get("organisation") or None, now)
+    listing_pages = max(1, math.ceil(monthly.per_month / RESULTS_PER_PAGE))
+    return (months + 1) * (listing_pages + monthly.per_month), monthly.basis
 
 
 async def project(
     session: AsyncSession, schedule: Schedule, settings: Settings, now: datetime
 ) -> Projection:
-    per_run = await requests_per_run(session, schedule, settings)
+    per_run, basis = await requests_per_run(session, schedule, settings, now)
     try:
         busiest = crontime.busiest_day(schedule.cron, schedule.timezone, now)
     except crontime.CronInvalid:  # a row edited by hand (create and change check the cron)
         busiest = 0
     return Projection(
         requests_per_run=per_run,
+        basis=basis,
         runs_on_busiest_day=busiest,
         requests_per_day=per_run * busiest,
         ceiling=ceiling(settings),

@@ -5,7 +5,7 @@ ceiling; DELETE /v1/jobs/{id} cancels a run. Scopes: changes need jobs:write."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,8 +14,11 @@ from httpx import AsyncClient
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lgsco_shared import schedules
 from lgsco_shared.queue import QUEUE_NAME
+from lgsco_shared.schedule import months_back
 from tests.api.conftest import _client, build_app
+from tests.api.factories import make_decision
 
 LONDON = ZoneInfo("Europe/London")
 WEEKLY = {
@@ -75,6 +78,11 @@ class TestCreateAndRead:
         # Three month windows, 25 decisions and 3 listing pages each; once on its busiest day.
         assert body["projected"] == {
             "requests_per_run": 3 * (25 + 3),
+            "basis": (
+                "assumption: 25 decisions of Kent County Council a month (only 0 of the 12 full "
+                f"months before {datetime.now(UTC):%Y-%m} hold stored decisions; 6 are needed "
+                "to count them)"
+            ),
             "runs_on_busiest_day": 1,
             "requests_per_day": 84,
             "ceiling": 40_000,
@@ -284,3 +292,45 @@ class TestCancel:
         )
         assert resubmitted.json()["created"] is True and resubmitted.json()["id"] != run_id
         queued.append(resubmitted.json()["id"])
+
+
+class TestProjectionBasis:
+    async def test_decisions_a_month_are_counted_from_the_stored_ones_once_there_are_enough(
+        self, session: AsyncSession
+    ) -> None:
+        """The busiest full month counts, not the current one (still filling up); with fewer
+        than six months stored, the assumption is used and said to be one."""
+        now = datetime(2026, 12, 2, tzinfo=UTC)
+        org = "Loamshire Borough Council"
+        for back, n in [(1, 30), (2, 41), (3, 12), (4, 9)]:
+            month = months_back(now.date(), back)
+            for day in range(n):
+                await make_decision(
+                    session, organisations=(org,), decided_on=month + timedelta(days=day % 28)
+                )
+        few = await schedules.monthly_decisions(session, org, now)
+        assert (few.per_month, few.basis) == (
+            25,
+            f"assumption: 25 decisions of {org} a month (only 4 of the 12 full months before "
+            "2026-12 hold stored decisions; 6 are needed to count them)",
+        )
+        for back in (5, 6):
+            await make_decision(
+                session, organisations=(org,), decided_on=months_back(now.date(), back)
+            )
+        for _ in range(90):  # the current month, partly published: not counted
+            await make_decision(session, organisations=(org,), decided_on=now.date())
+        counted = await schedules.monthly_decisions(session, org, now)
+        assert (counted.per_month, counted.basis) == (
+            41,
+            f"estimate: 41 decisions of {org} a month, the busiest of the 12 full months "
+            "before 2026-12 stored (6 hold any)",
+        )
+        # Nationally, the other organisations' decisions count too.
+        await make_decision(
+            session,
+            organisations=("Other District Council",),
+            decided_on=months_back(now.date(), 2),
+        )
+        national = await schedules.monthly_decisions(session, None, now)
+        assert national.per_month == 42
