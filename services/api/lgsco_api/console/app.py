@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from lgsco_api.console import decisions, figures, home, jobs, pages, problems, runs, schedules
@@ -19,6 +19,13 @@ def install(app: FastAPI) -> None:
     errors met on its pages as its own pages (problems.py)."""
     app.mount(pages.STATIC_URL, StaticFiles(directory=pages.STATIC), name="console-static")
     app.add_middleware(problems.ConsoleProblems)
+    app.add_exception_handler(pages.Refusal, _refused)
+
+
+async def _refused(request: Request, exc: Exception) -> Response:
+    """A page the viewer may not read answers with the sign-in page (`pages.ReaderDep`)."""
+    assert isinstance(exc, pages.Refusal)
+    return exc.response
 
 
 __all__ = ["install", "router"]

@@ -13,7 +13,6 @@ from fastapi.responses import HTMLResponse
 
 from lgsco_api.console import pages
 from lgsco_api.console.forms import first, read_query
-from lgsco_api.console.security import ViewerDep
 from lgsco_api.decisions import queries, service
 from lgsco_api.decisions.criteria import DecisionFilters, DecisionSort
 from lgsco_api.decisions.schemas import (
@@ -119,10 +118,8 @@ def _link(query: dict[str, list[str]], **changes: str | None) -> str:
 
 @router.get("/decisions", response_class=HTMLResponse)
 async def search(
-    request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep
+    request: Request, session: SessionDep, settings: SettingsDep, viewer: pages.ReaderDep
 ) -> HTMLResponse:
-    if (refusal := pages.refuse_read(request, viewer)) is not None:
-        return refusal
     query = {k: v for k, v in read_query(request).items() if k in (*FILTERS, "sort", "cursor")}
     context: dict[str, Any] = {
         "section": "decisions",
@@ -166,11 +163,13 @@ async def search(
 
 @router.get("/decisions/{reference}", response_class=HTMLResponse)
 async def show_decision(
-    request: Request, reference: str, session: SessionDep, settings: SettingsDep, viewer: ViewerDep
+    request: Request,
+    reference: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    viewer: pages.ReaderDep,
 ) -> HTMLResponse:
     """The record GET /v1/decisions/{reference} returns, as a page."""
-    if (refusal := pages.refuse_read(request, viewer)) is not None:
-        return refusal
     try:
         canonical = references.normalise(reference)
     except references.InvalidReference as exc:

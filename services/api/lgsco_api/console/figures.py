@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse, Response
 from lgsco_api.console import pages
 from lgsco_api.console.annual import COUNT_COLUMNS, KIND_NAMES, OUTCOME_SERIES, annual_figures, draw
 from lgsco_api.console.forms import first, read_query
-from lgsco_api.console.security import ViewerDep
 from lgsco_api.decisions.criteria import DecisionFilters
 from lgsco_api.kit import csvout
 from lgsco_api.kit.deps import SessionDep, SettingsDep
@@ -55,10 +54,8 @@ async def _choose(
 
 @router.get("/figures", response_class=HTMLResponse)
 async def figures_page(
-    request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep
+    request: Request, session: SessionDep, settings: SettingsDep, viewer: pages.ReaderDep
 ) -> HTMLResponse:
-    if (refusal := pages.refuse_read(request, viewer)) is not None:
-        return refusal
     query = read_query(request)
     context: dict[str, Any] = {
         "section": "figures",
@@ -91,11 +88,13 @@ CSV_TABLES = {"months", "categories", "comparison"}
 
 @router.get("/figures/{table}.csv", response_model=None)
 async def figures_csv(
-    request: Request, table: str, session: SessionDep, settings: SettingsDep, viewer: ViewerDep
+    request: Request,
+    table: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    viewer: pages.ReaderDep,
 ) -> Response:
     """The chart tables the API has no CSV for: per month, by category, the comparison."""
-    if (refusal := pages.refuse_read(request, viewer)) is not None:
-        return refusal
     org, year, errors, _ = await _choose(session, read_query(request))
     if table not in CSV_TABLES or org is None or year is None or errors:
         return pages.not_found(request, "such table", "Choose an organisation and year first.")

@@ -6,14 +6,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from lgsco_api.console import pages
-from lgsco_api.console.security import ViewerDep
 from lgsco_api.kit.deps import SessionDep
 from lgsco_api.status.service import current_status
 
 
-async def overview(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+async def overview(request: Request, session: SessionDep, viewer: pages.ReaderDep) -> HTMLResponse:
     """/console (added to the console router in __init__: a sub-router cannot serve its root)."""
-    if (refusal := pages.refuse_read(request, viewer)) is not None:
-        return refusal
     status = await current_status(request, session)
     return pages.render(request, "home.html", {"status": status, "section": "home"})

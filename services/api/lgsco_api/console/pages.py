@@ -6,9 +6,9 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -164,6 +164,24 @@ def error(
 
 def not_found(request: Request, what: str, hint: str = "") -> HTMLResponse:
     return error(request, 404, f"No {what}", f"No {what} is stored. {hint}".strip())
+
+
+class Refusal(Exception):
+    """The viewer may not read this page: the answer is the sign-in page (`ReaderDep`)."""
+
+    def __init__(self, response: HTMLResponse) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+async def reader(request: Request, viewer: security.ViewerDep) -> security.Viewer:
+    """The viewer of a page of decision data: one who may read it, or a `Refusal`."""
+    if (refusal := refuse_read(request, viewer)) is not None:
+        raise Refusal(refusal)
+    return viewer
+
+
+ReaderDep = Annotated[security.Viewer, Depends(reader)]
 
 
 def refuse_read(request: Request, viewer: security.Viewer) -> HTMLResponse | None:

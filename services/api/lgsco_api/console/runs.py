@@ -59,10 +59,8 @@ def _enum(cls: Any, value: str | None) -> Any:
 
 @router.get("/runs", response_class=HTMLResponse)
 async def list_runs(
-    request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep
+    request: Request, session: SessionDep, settings: SettingsDep, viewer: pages.ReaderDep
 ) -> HTMLResponse:
-    if (refusal := pages.refuse_read(request, viewer)) is not None:
-        return refusal
     return await runs_page(request, session, settings, viewer)
 
 
@@ -134,10 +132,8 @@ async def _run_context(session: SessionDep, run_id: int) -> dict[str, Any] | Non
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
 async def show_run(
-    request: Request, run_id: str, session: SessionDep, viewer: ViewerDep
+    request: Request, run_id: str, session: SessionDep, viewer: pages.ReaderDep
 ) -> HTMLResponse:
-    if (refusal := pages.refuse_read(request, viewer)) is not None:
-        return refusal
     context = await _run_of(session, run_id)
     if context is None:
         return pages.not_found(request, f"run {run_id}", "See the list of recent runs.")
@@ -149,11 +145,9 @@ async def show_run(
 
 @router.get("/runs/{run_id}/progress", response_class=HTMLResponse)
 async def run_progress(
-    request: Request, run_id: str, session: SessionDep, viewer: ViewerDep
+    request: Request, run_id: str, session: SessionDep, viewer: pages.ReaderDep
 ) -> HTMLResponse:
     """The progress part of a run's page, fetched every few seconds by progress.js."""
-    if (refusal := pages.refuse_read(request, viewer)) is not None:
-        return refusal
     context = await _run_of(session, run_id)
     if context is None:
         return pages.not_found(request, f"run {run_id}")
@@ -186,10 +180,8 @@ async def _failure_of(
 
 @router.get("/failures/{failure_id}", response_class=HTMLResponse)
 async def show_failure(
-    request: Request, failure_id: str, session: SessionDep, viewer: ViewerDep
+    request: Request, failure_id: str, session: SessionDep, viewer: pages.ReaderDep
 ) -> HTMLResponse:
-    if (refusal := pages.refuse_read(request, viewer)) is not None:
-        return refusal
     failure, raw = await _failure_of(session, failure_id)
     if failure is None:
         return pages.not_found(request, f"failure {failure_id}")
@@ -206,11 +198,9 @@ async def show_failure(
 
 @router.get("/failures/{failure_id}/raw", response_model=None)
 async def download_raw_page(
-    request: Request, failure_id: str, session: SessionDep, viewer: ViewerDep
+    request: Request, failure_id: str, session: SessionDep, viewer: pages.ReaderDep
 ) -> Response:
     """The quarantined page exactly as fetched, as plain text: never rendered as HTML here."""
-    if (refusal := pages.refuse_read(request, viewer)) is not None:
-        return refusal
     failure, raw = await _failure_of(session, failure_id)
     if failure is None or raw is None:
         return pages.not_found(request, f"raw page for failure {failure_id}")
