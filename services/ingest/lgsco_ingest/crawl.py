@@ -62,6 +62,18 @@ class FutureWindow(ValueError):
     """A crawl that starts after today: no decision can be dated in the future."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    """Who crawls the windows of one call, and on what terms: the organisation searched for, the
+    lease holder, the run, whether completed windows are read again, and when the run began."""
+
+    organisation: str
+    holder: str
+    run_id: int | None
+    refresh: bool
+    since: datetime
+
+
 class WindowState(enum.Enum):
     CRAWLED = "crawled"  # read through by this run
     COMPLETE = "complete"  # completed before, not re-read (no refresh)
@@ -162,30 +174,20 @@ class Crawler:
             report.clamped_to = clamped
         since = since or datetime.now(UTC)
         holder = f"run:{run_id}" if run_id is not None else f"crawl:{uuid.uuid4().hex}"
+        claim = _Claim(organisation or "", holder, run_id, refresh, since)
         await self._client.prime()
         busy: list[tuple[date, date]] = []
         try:
             for window in month_windows(start, clamped):
                 await self._may_stop()
-                state = await self._crawl_window(
-                    *window, organisation or "", holder, run_id, refresh, since, report, progress
-                )
+                state = await self._crawl_window(window, claim, report, progress)
                 self._record(report, state, busy, window)
             while busy:  # windows other runs were crawling: wait for their lease, look again
                 await asyncio.sleep(self._revisit_every)
                 waiting, busy = busy, []
                 for window in waiting:
                     await self._may_stop()
-                    state = await self._crawl_window(
-                        *window,
-                        organisation or "",
-                        holder,
-                        run_id,
-                        refresh,
-                        since,
-                        report,
-                        progress,
-                    )
+                    state = await self._crawl_window(window, claim, report, progress)
                     self._record(report, state, busy, window)
         finally:
             await self._flush(run_id)  # decisions stored on a page the crawl did not finish
@@ -226,19 +228,14 @@ class Crawler:
 
     async def _crawl_window(
         self,
-        starts_on: date,
-        ends_on: date,
-        organisation: str,
-        holder: str,
-        run_id: int | None,
-        refresh: bool,
-        since: datetime,
+        window: tuple[date, date],
+        claim: _Claim,
         report: CrawlReport,
         progress: Progress | None,
     ) -> WindowState:
-        window_id, state, page_number = await self._take(
-            starts_on, ends_on, organisation, holder, run_id, refresh, since
-        )
+        starts_on, ends_on = window
+        organisation, holder, run_id = claim.organisation, claim.holder, claim.run_id
+        window_id, state, page_number = await self._take(window, claim)
         if state is not None:
             return state
         # A window stays open (never completed) while new decisions may still be dated in it.
@@ -261,16 +258,12 @@ class Crawler:
             await self._release(window_id, holder)
 
     async def _take(
-        self,
-        starts_on: date,
-        ends_on: date,
-        organisation: str,
-        holder: str,
-        run_id: int | None,
-        refresh: bool,
-        since: datetime,
+        self, window_dates: tuple[date, date], claim: _Claim
     ) -> tuple[int, WindowState | None, int]:
         """Lease the window to crawl it: (id, None, page to start at); or (id, why not, 0)."""
+        starts_on, ends_on = window_dates
+        organisation, holder, run_id = claim.organisation, claim.holder, claim.run_id
+        refresh, since = claim.refresh, claim.since
         now = datetime.now(UTC)
         async with self._sessionmaker.begin() as session:
             await session.execute(
