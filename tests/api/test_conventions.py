@@ -7,13 +7,60 @@ import json
 from typing import Any
 
 import pytest
+from fastapi.dependencies.models import Dependant
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lgsco_api.kit.query import QueryModel
 from tests.api.conftest import _client, build_app
 from tests.api.factories import make_decision
+from tests.api.test_access import api_routes
 
 PROBLEM = "application/problem+json"
+
+
+def query_models(dependant: Dependant) -> list[Any]:
+    """What a route reads from the query string: its own parameters and its dependencies'."""
+    found = [field.field_info.annotation for field in dependant.query_params]
+    for sub in dependant.dependencies:
+        found += query_models(sub)
+    return found
+
+
+class TestQueryModels:
+    def test_every_route_reads_its_query_string_through_one_closed_model(self) -> None:
+        app = build_app("postgresql+asyncpg://nobody@127.0.0.1/none", "redis://127.0.0.1:1/0")
+        checked = 0
+        for method, path, route in api_routes(app):
+            if not (path.startswith("/v1/") or path in ("/", "/healthz", "/readyz", "/metrics")):
+                continue
+            models = query_models(route.dependant)
+            assert len(models) == 1, f"{method} {path} reads its query string {len(models)} ways"
+            model = models[0]
+            assert issubclass(model, QueryModel), f"{method} {path}: {model}"
+            assert model.model_config.get("extra") == "forbid"
+            checked += 1
+        assert checked > 30
+
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/v1/decisions/22-003-374",
+            "/v1/organisations/1",
+            "/v1/stats/compare?organisation=Kent",
+            "/v1/status",
+            "/healthz",
+        ],
+    )
+    async def test_an_unknown_parameter_is_refused_on_any_endpoint(
+        self, api: AsyncClient, path: str
+    ) -> None:
+        separator = "&" if "?" in path else "?"
+        response = await api.get(f"{path}{separator}colour=blue")
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"] == [
+            {"in": "query", "parameter": "colour", "message": "unknown parameter"}
+        ]
 
 
 class TestProblems:

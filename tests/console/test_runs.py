@@ -135,6 +135,17 @@ class TestRunList:
             i["id"] for i in api_second["items"]
         ]
 
+    async def test_a_filter_the_api_refuses_is_refused_not_ignored(
+        self, own_site: AsyncClient, session: AsyncSession
+    ) -> None:
+        await make_run(session)
+        refused = await own_site.get("/console/runs", params={"status": "finished"})
+        assert refused.status_code == 422
+        assert "status" in text(page(refused).css_first("main"))
+        assert not page(refused).css("#runs tbody tr")
+        forged = await own_site.get("/console/runs", params={"cursor": "12"})
+        assert forged.status_code == 422
+
     async def test_shows_the_schedules_with_last_and_next_run_and_the_queue(
         self, own_site: AsyncClient, reader: dict[str, str], session: AsyncSession
     ) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from lgsco_api.console import app as console
@@ -20,7 +20,6 @@ from lgsco_api.kit import docs, errors, openapi
 from lgsco_api.kit.glossary import OUTCOME_MODEL
 from lgsco_api.kit.metrics import ApiMetrics
 from lgsco_api.kit.middleware import ApiMiddleware, HeadMiddleware
-from lgsco_api.kit.params import known_parameters
 from lgsco_api.kit.proxies import TrustedProxiesMiddleware
 from lgsco_api.kit.queuestate import QueueState
 from lgsco_api.kit.ratelimit import RateLimiter, RateLimitMiddleware
@@ -113,8 +112,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Fast
     docs.install(app)
     openapi.install(app, keys_required=settings.require_api_key)
     events.install(app)
-    checked = [Depends(known_parameters)]
-    app.include_router(health.router, dependencies=checked)
+    app.include_router(health.router)
     for module in (
         decisions,
         organisations,
@@ -126,7 +124,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Fast
         subscriptions,
         status,
     ):
-        app.include_router(module.router, prefix="/v1", dependencies=checked)
+        app.include_router(module.router, prefix="/v1")
     app.include_router(console.router)
     console.install(app)
 

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,15 +14,17 @@ from lgsco_api.console.forms import first, read_query
 from lgsco_api.decisions import queries, service
 from lgsco_api.decisions.criteria import DecisionFilters, DecisionSort
 from lgsco_api.decisions.schemas import (
+    DecisionFilterQuery,
     item_from_row,
 )
 from lgsco_api.kit import pagination as cursor
-from lgsco_api.kit.deps import SessionDep, SettingsDep, decision_filters
+from lgsco_api.kit.deps import SessionDep, SettingsDep
 from lgsco_api.kit.errors import Problem
+from lgsco_api.kit.query import from_form
 from lgsco_api.organisations.schemas import OutcomeCounts, counts_from_row
 from lgsco_api.statistics import queries as statistics
 from lgsco_shared import references
-from lgsco_shared.domain import Outcome, PublicationStatus
+from lgsco_shared.domain import Outcome
 
 router = APIRouter()
 PAGE_SIZE = 25
@@ -40,64 +40,11 @@ SORT_NAMES = {
 }
 
 
-def _parse(
-    query: dict[str, list[str]], name: str, convert: Callable[[str], Any], message: str
-) -> tuple[Any, str | None]:
-    value = first(query, name)
-    if value is None:
-        return None, None
-    try:
-        return convert(value), None
-    except ValueError:
-        return None, message
-
-
-def _boolean(value: str) -> bool:
-    if value not in ("true", "false"):
-        raise ValueError(value)
-    return value == "true"
-
-
 def read_filters(query: dict[str, list[str]]) -> tuple[DecisionFilters | None, dict[str, str]]:
-    """The API's DecisionFilters from the search form, through the API's own checks."""
-    errors: dict[str, str] = {}
-    parsed: dict[str, Any] = {}
-    for name, convert, message in (
-        ("decided_from", date.fromisoformat, "Enter a date like 2024-01-31."),
-        ("decided_to", date.fromisoformat, "Enter a date like 2024-01-31."),
-        ("changed_since", datetime.fromisoformat, "Enter a time like 2024-01-31T09:00."),
-        ("has_remedy", _boolean, "Choose yes, no or either."),
-        ("status", PublicationStatus, "Choose published, archived or withdrawn."),
-    ):
-        parsed[name], error = _parse(query, name, convert, message)
-        if error:
-            errors[name] = error
-    outcomes = query.get("outcome", [])
-    if any(o not in {m.value for m in Outcome} for o in outcomes):
-        errors["outcome"] = "Choose outcomes from the list."
-    for name, longest in (("q", 500), ("category", 300), ("subcategory", 300)):
-        parsed[name] = first(query, name)
-        if parsed[name] is not None and len(parsed[name]) > longest:
-            errors[name] = f"Use at most {longest} characters."
-    organisations = query.get("organisation", [])
-    if any(len(o) > 300 for o in organisations):
-        errors["organisation"] = "Use at most 300 characters."
-    # The API's own checks run on what did parse, so every error shows at once.
-    usable = {name: None if name in errors else value for name, value in parsed.items()}
-    try:
-        filters = decision_filters(
-            organisation=None if "organisation" in errors else organisations or None,
-            outcome=None if "outcome" in errors else [Outcome(o) for o in outcomes] or None,
-            financial_year=first(query, "financial_year"),
-            **usable,
-        )
-    except Problem as problem:
-        for error in problem.extra.get("errors", []):
-            errors.setdefault(error["parameter"], error["message"])
-        return None, errors or {"q": problem.detail}
-    if errors:
-        return None, errors
-    return filters, {}
+    """The API's DecisionFilters from the search form, through the API's own query model: what
+    /v1/decisions refuses is refused here, with the same message, every error at once."""
+    model, errors = from_form(DecisionFilterQuery, query)
+    return (model.criteria(), {}) if model is not None else (None, errors)
 
 
 def choose_sort(value: str | None, filters: DecisionFilters) -> DecisionSort | None:

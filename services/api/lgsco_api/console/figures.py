@@ -14,10 +14,11 @@ from lgsco_api.console.forms import first, read_query
 from lgsco_api.decisions.criteria import DecisionFilters
 from lgsco_api.kit import csvout
 from lgsco_api.kit.deps import SessionDep, SettingsDep
-from lgsco_api.kit.years import InvalidFinancialYear, financial_year_bounds
+from lgsco_api.kit.query import from_form
 from lgsco_api.organisations import queries as organisations
 from lgsco_api.statistics import queries as statistics
 from lgsco_api.statistics.criteria import GroupBy
+from lgsco_api.statistics.schemas import OrganisationYearQuery
 from lgsco_shared.models import Organisation
 
 router = APIRouter()
@@ -27,17 +28,13 @@ async def _choose(
     session: Any, query: dict[str, list[str]]
 ) -> tuple[Organisation | None, str | None, dict[str, str], list[Any]]:
     """(organisation, financial year, errors by field, names suggested for a near miss)."""
+    _, errors = from_form(OrganisationYearQuery, query)  # the API's checks, the API's words
     name, year = first(query, "organisation"), first(query, "financial_year")
-    errors: dict[str, str] = {}
-    if year is not None:
-        try:
-            financial_year_bounds(year)
-        except InvalidFinancialYear as exc:
-            errors["financial_year"] = str(exc)
     if name is None:
         errors["organisation"] = "Enter an organisation's name."
         return None, year, errors, []
-    org = await statistics.find_organisation(session, name) if len(name) <= 300 else None
+    known = "organisation" not in errors
+    org = await statistics.find_organisation(session, name) if known else None
     suggestions: list[Any] = []
     if org is None:
         suggestions, _next = await organisations.list_organisations(

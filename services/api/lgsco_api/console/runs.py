@@ -14,8 +14,10 @@ from lgsco_api.console import queries as console_queries
 from lgsco_api.console.forms import first, read_query
 from lgsco_api.console.security import ViewerDep
 from lgsco_api.jobs import queries
-from lgsco_api.jobs.schemas import FailureRead, RunDetail, RunRead, run_read
+from lgsco_api.jobs.schemas import FailureRead, JobListQuery, RunDetail, RunRead, run_read
+from lgsco_api.kit import pagination
 from lgsco_api.kit.deps import SessionDep, SettingsDep
+from lgsco_api.kit.query import from_form
 from lgsco_api.status.service import queue_depth
 from lgsco_shared import schedules
 from lgsco_shared.crontime import DEFAULT_TIMEZONE
@@ -53,10 +55,6 @@ def _day(value: Any) -> str:
         return str(value)
 
 
-def _enum(cls: Any, value: str | None) -> Any:
-    return cls(value) if value in {m.value for m in cls} else None
-
-
 @router.get("/runs", response_class=HTMLResponse)
 async def list_runs(
     request: Request, session: SessionDep, settings: SettingsDep, viewer: pages.ReaderDep
@@ -76,11 +74,17 @@ async def runs_page(
     """The runs page: schedules (as GET /v1/schedules lists them), the queue and recent runs;
     `extra` carries the schedule form's values and errors when it is shown again."""
     query = read_query(request)
-    kind = _enum(RunKind, first(query, "kind"))
-    status = _enum(RunStatus, first(query, "status"))
-    before = parse_id(first(query, "before") or "")
+    chosen, errors = from_form(JobListQuery, query)
+    if chosen is None:  # the API's own refusal, named: never a silently unfiltered list
+        problems = "; ".join(f"{name}: {message}" for name, message in errors.items())
+        return pages.error(request, 422, "These runs cannot be listed", problems)
+    kind, status = chosen.kind, chosen.status
     found, next_id = await queries.list_runs(
-        session, kind=kind, status=status, before_id=before, limit=PAGE_SIZE
+        session,
+        kind=kind,
+        status=status,
+        before_id=pagination.decode_id(chosen.cursor),
+        limit=PAGE_SIZE,
     )
     counts = await queries.failure_counts(session, [r.id for r in found])
     runs = [RunRead(**run_read(r, counts.get(r.id, 0))) for r in found]
@@ -92,8 +96,8 @@ async def runs_page(
         "status": status,
         "kinds": list(RunKind),
         "statuses": list(RunStatus),
-        "next_id": next_id,
-        "paged": before is not None,
+        "next_cursor": pagination.encode_id(next_id),
+        "paged": chosen.cursor is not None,
         "schedules": await schedules.list_schedules(session, settings),
         "schedule_kinds": list(ScheduleKind),
         "schedule_values": {"timezone": DEFAULT_TIMEZONE},

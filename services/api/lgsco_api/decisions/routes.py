@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from lgsco_api.decisions import queries, service
 from lgsco_api.decisions.criteria import DecisionFilters, DecisionSort
 from lgsco_api.decisions.schemas import (
+    DecisionListQuery,
     DecisionPage,
     DecisionRead,
     item_from_row,
@@ -20,8 +21,9 @@ from lgsco_api.decisions.schemas import (
 from lgsco_api.kit import csvout
 from lgsco_api.kit import pagination as cursor
 from lgsco_api.kit.auth import ReadDep
-from lgsco_api.kit.deps import FiltersDep, SessionDep, SettingsDep, invalid
+from lgsco_api.kit.deps import SessionDep, SettingsDep, invalid, known
 from lgsco_api.kit.errors import NotFound, Problem
+from lgsco_api.kit.query import NO_QUERY
 from lgsco_api.kit.schemas import ERRORS, NOT_FOUND, REFERENCE_SCHEMA
 from lgsco_shared import references
 from lgsco_shared.domain import ATTRIBUTION
@@ -38,31 +40,8 @@ async def list_decisions(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    filters: FiltersDep,
+    query: Annotated[DecisionListQuery, Query()],
     _: ReadDep,
-    sort: Annotated[
-        DecisionSort | None,
-        Query(description="Default: relevance with q, changed_at with changed_since, else newest."),
-    ] = None,
-    limit: Annotated[int | None, Query(ge=1, le=200, description="Page size (default 50).")] = None,
-    cursor_: Annotated[
-        str | None,
-        Query(alias="cursor", max_length=500, description="next_cursor of the previous page."),
-    ] = None,
-    fields: Annotated[
-        str | None,
-        Query(
-            max_length=500,
-            description="Comma-separated fields to return.",
-            examples=["reference,outcome"],
-        ),
-    ] = None,
-    format_: Annotated[
-        Literal["json", "csv"] | None,
-        Query(
-            alias="format", description="csv streams every matching row (from cursor, up to limit)."
-        ),
-    ] = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Any:
     """Decisions matching every filter given, newest first unless `sort` says otherwise.
@@ -74,8 +53,10 @@ async def list_decisions(
     ranked and carry a highlighted `snippet`. `format=csv` (or `Accept: text/csv`) streams the
     same rows as CSV.
     """
+    filters = await known(session, query.criteria())
+    fields, limit = query.fields, query.limit
     try:
-        chosen_sort = service.choose_sort(sort, filters)
+        chosen_sort = service.choose_sort(query.sort, filters)
     except service.SortNeedsQuery as exc:
         raise invalid("sort", str(exc)) from None
     try:
@@ -84,9 +65,9 @@ async def list_decisions(
         raise invalid("fields", str(exc)) from None
     if filters.q is not None and fields is None:
         columns = (*columns, "rank", "snippet")
-    after = cursor.decode(cursor_, chosen_sort.value) if cursor_ else None
+    after = cursor.decode(query.cursor, chosen_sort.value) if query.cursor else None
     try:
-        if csvout.wants_csv(format_, accept):
+        if csvout.wants_csv(query.format, accept):
             if fields is None:  # the names are the organisations column already
                 columns = tuple(c for c in columns if c != "organisation_names")
             following: dict[str, str] = {}
@@ -137,7 +118,7 @@ async def _csv_rows(
         yield item
 
 
-@router.get("/{reference}", response_model=DecisionRead, responses=NOT_FOUND)
+@router.get("/{reference}", response_model=DecisionRead, responses=NOT_FOUND, dependencies=NO_QUERY)
 async def get_decision(
     reference: Annotated[
         str,

@@ -1,16 +1,26 @@
-"""Decision filters (query parameters), list items, the full record and a page of results."""
+"""Decision list items, the full record, a page of results, and the query parameters that
+filter them."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from lgsco_api.decisions.criteria import DecisionSort
-from lgsco_api.kit.schemas import source_url
+from lgsco_api.decisions.criteria import DecisionFilters, DecisionSort
+from lgsco_api.kit.query import Cursor, FinancialYear, Limit, Name, QueryModel
+from lgsco_api.kit.schemas import IsoDate, IsoDateTime, source_url
 from lgsco_shared.domain import (
     ATTRIBUTION,
     Finding,
@@ -274,3 +284,88 @@ def pick_fields(fields: str | None) -> tuple[str, ...]:
         )
     chosen |= set(ALWAYS_FIELDS)
     return tuple(f for f in LIST_FIELDS if f in chosen)
+
+
+# Query parameters ----------------------------------------------------------------------------
+
+
+class DecisionFilterQuery(QueryModel):
+    """Every filter of /v1/decisions, also taken by /v1/categories and /v1/stats/outcomes."""
+
+    organisation: list[Name] | None = Field(
+        None,
+        description="Organisation id or exact name (any case); repeat for several.",
+        examples=[["Kent County Council"]],
+    )
+    category: Name | None = Field(
+        None, description="Category, exact (any case).", examples=["Adult care services"]
+    )
+    subcategory: Name | None = Field(
+        None, description="Subcategory, exact (any case).", examples=["Charging"]
+    )
+    outcome: list[Outcome] | None = Field(None, description="Outcome; repeat for several.")
+    decided_from: IsoDate | None = Field(None, description="First decision date (inclusive).")
+    decided_to: IsoDate | None = Field(None, description="Last decision date (inclusive).")
+    financial_year: FinancialYear | None = Field(
+        None, description="1 April to 31 March, written 2023-24."
+    )
+    q: str | None = Field(
+        None,
+        min_length=1,
+        max_length=500,
+        description='Full text over summary and body, web-search syntax: `"care home" -fees`.',
+        examples=["care home charges"],
+    )
+    has_remedy: bool | None = Field(None, description="Only decisions with remedies (or without).")
+    status: PublicationStatus | None = Field(
+        None,
+        description="published (online), archived (taken down at about five years) or "
+        "withdrawn (taken down sooner).",
+    )
+    republished: bool | None = Field(
+        None, description="Only decisions taken down and published again (or never taken down)."
+    )
+    changed_since: IsoDateTime | None = Field(
+        None,
+        description="Created, changed, taken down or republished after this time (UTC if no "
+        "offset).",
+    )
+
+    @field_validator("decided_to")
+    @classmethod
+    def _not_before_from(cls, value: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("decided_from")
+        if value is not None and start is not None and value < start:
+            raise ValueError("must not be before decided_from")
+        return value
+
+    def criteria(self) -> DecisionFilters:
+        """What the queries read: repeated values as tuples, each outcome once."""
+        values = self.model_dump(include=set(DecisionFilters.model_fields))
+        return DecisionFilters(
+            **values
+            | {
+                "organisation": tuple(self.organisation or ()),
+                "outcome": tuple(dict.fromkeys(self.outcome or ())),
+            }
+        )
+
+
+class DecisionListQuery(DecisionFilterQuery):
+    """GET /v1/decisions: the filters, and how to order, page and shape the rows."""
+
+    sort: DecisionSort | None = Field(
+        None,
+        description="Default: relevance with q, changed_at with changed_since, else newest.",
+    )
+    limit: Limit | None = None
+    cursor: Cursor | None = None
+    fields: str | None = Field(
+        None,
+        max_length=500,
+        description="Comma-separated fields to return.",
+        examples=["reference,outcome"],
+    )
+    format: Literal["json", "csv"] | None = Field(
+        None, description="csv streams every matching row (from cursor, up to limit)."
+    )

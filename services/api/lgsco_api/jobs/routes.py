@@ -7,20 +7,21 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path, Query, Request, Response
 
 from lgsco_api.jobs import queries, service
-from lgsco_api.jobs.schemas import FailureRead, JobAccepted, RunDetail, RunPage, RunRead, run_read
+from lgsco_api.jobs.schemas import (
+    FailureRead,
+    JobAccepted,
+    JobListQuery,
+    RunDetail,
+    RunPage,
+    RunRead,
+    run_read,
+)
 from lgsco_api.kit import pagination
 from lgsco_api.kit.auth import JobsWriteDep, RunsReadDep
-from lgsco_api.kit.deps import (
-    QueueDep,
-    RowCursorParam,
-    SessionDep,
-    SettingsDep,
-    invalid,
-    row_cursor,
-)
+from lgsco_api.kit.deps import QueueDep, SessionDep, SettingsDep, invalid
 from lgsco_api.kit.errors import NotFound, Unavailable
+from lgsco_api.kit.query import NO_QUERY
 from lgsco_api.kit.schemas import AUTH_ERRORS, ERRORS, NOT_FOUND
-from lgsco_shared.domain import RunKind, RunStatus
 from lgsco_shared.jobs import JobRequest
 
 router = APIRouter(tags=["jobs"], responses=ERRORS)
@@ -32,6 +33,7 @@ MAX_ID = 2**31 - 1
     status_code=202,
     response_model=JobAccepted,
     responses={**AUTH_ERRORS, 503: {"description": "The job queue (Redis) is unreachable."}},
+    dependencies=NO_QUERY,
 )
 async def submit_job(
     request: Annotated[JobRequest, Body()],
@@ -67,27 +69,27 @@ async def list_jobs(
     response: Response,
     session: SessionDep,
     _: RunsReadDep,
-    kind: Annotated[RunKind | None, Query()] = None,
-    status: Annotated[RunStatus | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: RowCursorParam = None,
+    query: Annotated[JobListQuery, Query()],
 ) -> RunPage:
     """Ingest runs, newest first, with status, timings and counts."""
-    before = row_cursor(cursor)
     found, next_id = await queries.list_runs(
-        session, kind=kind, status=status, before_id=before, limit=limit
+        session,
+        kind=query.kind,
+        status=query.status,
+        before_id=pagination.decode_id(query.cursor),
+        limit=query.limit,
     )
     counts = await queries.failure_counts(session, [r.id for r in found])
-    next_cursor = str(next_id) if next_id is not None else None
+    next_cursor = pagination.encode_id(next_id)
     response.headers.update(pagination.next_headers(request, next_cursor))
     return RunPage(
         items=[RunRead(**run_read(r, counts.get(r.id, 0))) for r in found],
-        next_cursor=str(next_id) if next_id is not None else None,
-        limit=limit,
+        next_cursor=next_cursor,
+        limit=query.limit,
     )
 
 
-@router.get("/jobs/{run_id}", response_model=RunDetail, responses=NOT_FOUND)
+@router.get("/jobs/{run_id}", response_model=RunDetail, responses=NOT_FOUND, dependencies=NO_QUERY)
 async def get_job(
     run_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep, _: RunsReadDep
 ) -> RunDetail:

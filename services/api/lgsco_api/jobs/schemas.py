@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from lgsco_api.kit.query import PageQuery
 from lgsco_shared.domain import RunKind, RunStatus
 from lgsco_shared.runs import window_note
 
@@ -90,3 +91,10 @@ def run_read(run: Any, failures_count: int) -> dict[str, Any]:
     values["counts"] = {k: int(v) for k, v in (run.counts or {}).items()}
     values["note"] = window_note(values["counts"], '"refresh": true')
     return values
+
+
+class JobListQuery(PageQuery):
+    """GET /v1/jobs: runs of one kind or status, a page at a time."""
+
+    kind: RunKind | None = None
+    status: RunStatus | None = None

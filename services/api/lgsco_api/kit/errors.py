@@ -103,6 +103,8 @@ def describe_validation_error(error: dict[str, Any]) -> dict[str, str]:
         message = "is required"
     elif error.get("type") == "json_invalid":
         message = "the body is not valid JSON"
+    elif error.get("type") == "extra_forbidden":
+        message = "unknown parameter"
     return {"in": where, "parameter": name, "message": message}
 
 
@@ -130,21 +132,37 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, exc.status_code, detail, headers=headers)
 
 
+def _operations(request: Request) -> dict[str, Any]:
+    """The OpenAPI operations (by method) of every path template the request's path matches."""
+    found: dict[str, Any] = {}
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.scope["path"]):
+            found |= operations
+    return found
+
+
 def _allowed_methods(request: Request, headers: dict[str, str]) -> str:
     """Every method the path answers (RFC 9110 asks for them all), not only those of the first
     route that matched it: /v1/jobs has a GET route and a POST route."""
     methods = {m.strip() for m in headers.get("Allow", "").split(",") if m.strip()}
-    for template, operations in request.app.openapi().get("paths", {}).items():
-        pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))
-        if re.fullmatch(pattern, request.scope["path"]):
-            methods |= {method.upper() for method in operations}
+    methods |= {method.upper() for method in _operations(request)}
     return ", ".join(sorted(methods))
+
+
+def _accepted_query(request: Request) -> list[str]:
+    """The query parameters the OpenAPI documents for this request's operation."""
+    operation = _operations(request).get(request.method.lower(), {})
+    return sorted(p["name"] for p in operation.get("parameters", []) if p.get("in") == "query")
 
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [describe_validation_error(dict(e)) for e in exc.errors()]
-    return problem_response(request, 422, validation_detail(errors), errors=errors)
+    detail = validation_detail(errors)
+    if any(e["message"] == "unknown parameter" and e["in"] == "query" for e in errors):
+        detail += f" (accepted here: {', '.join(_accepted_query(request)) or 'none'})"
+    return problem_response(request, 422, detail, errors=errors)
 
 
 def _unavailable(

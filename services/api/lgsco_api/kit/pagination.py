@@ -1,7 +1,9 @@
-"""Opaque keyset cursors: base64url of JSON holding the sort it was made for and the last key.
+"""Opaque keyset cursors, one format for every list: base64url of JSON holding the sort it was
+made for and the last key.
 
 A cursor names the last row's sort key and id, never an offset, so rows inserted while a client
-pages (the crawler adds decisions all day) neither shift nor repeat what it reads next.
+pages (the crawler adds decisions all day) neither shift nor repeat what it reads next. Lists in
+id order (remedies, runs, a schedule's history) use `encode_id` / `decode_id`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from starlette.requests import Request
 from lgsco_api.kit.errors import Problem
 
 NEXT_CURSOR_HEADER = "X-Next-Cursor"
+MAX_ID = 2**31 - 1
+BY_ID = "id"
 
 
 def encode(sort: str, key: list[Any]) -> str:
@@ -37,6 +41,21 @@ def decode(cursor: str, sort: str) -> list[Any]:
     if made_for != sort:
         raise _invalid(f"it was made for sort={made_for}, not sort={sort}")
     return key
+
+
+def encode_id(row_id: int | None) -> str | None:
+    """The cursor after row `row_id` of a list in id order; None on the last page."""
+    return None if row_id is None else encode(BY_ID, [row_id])
+
+
+def decode_id(cursor: str | None) -> int | None:
+    """The row id a cursor from `encode_id` holds; 422 naming `cursor` for anything else."""
+    if cursor is None:
+        return None
+    key = decode(cursor, BY_ID)
+    if len(key) != 1 or type(key[0]) is not int or not 1 <= key[0] <= MAX_ID:
+        raise _invalid("it is not a cursor this API returned")
+    return key[0]
 
 
 def next_headers(request: Request, next_cursor: str | None) -> dict[str, str]:

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic.config import JsonDict
 
 # Patterns stated in the OpenAPI only: the handlers validate with their own, clearer messages.
-FINANCIAL_YEAR_SCHEMA = {"pattern": r"^[0-9]{4}-[0-9]{2}$"}
-REFERENCE_SCHEMA = {"pattern": r"^ *[0-9]{2}[ \-]?[0-9]{3}[ \-]?[0-9]{3} *$"}
-ROW_CURSOR_SCHEMA = {"pattern": r"^[0-9]{1,9}$"}
+FINANCIAL_YEAR_SCHEMA: JsonDict = {"pattern": r"^[0-9]{4}-[0-9]{2}$"}
+REFERENCE_SCHEMA: JsonDict = {"pattern": r"^ *[0-9]{2}[ \-]?[0-9]{3}[ \-]?[0-9]{3} *$"}
 
 
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")

@@ -6,15 +6,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response
 
+from lgsco_api.decisions.schemas import DecisionFilterQuery
 from lgsco_api.kit import pagination as cursor
 from lgsco_api.kit.auth import AdminDep, ReadDep
-from lgsco_api.kit.deps import FiltersDep, SessionDep, invalid
+from lgsco_api.kit.deps import SessionDep, invalid, known
 from lgsco_api.kit.errors import NotFound, Problem
+from lgsco_api.kit.query import NO_QUERY
 from lgsco_api.kit.schemas import AUTH_ERRORS, ERRORS, NOT_FOUND
 from lgsco_api.organisations import queries
 from lgsco_api.organisations.schemas import (
     CategoryNode,
     CategoryTree,
+    OrganisationListQuery,
     OrganisationMapping,
     OrganisationPage,
     OrganisationRead,
@@ -24,7 +27,6 @@ from lgsco_api.organisations.schemas import (
     counts_from_row,
 )
 from lgsco_shared.authorities import by_code
-from lgsco_shared.domain import OrganisationKind
 
 router = APIRouter(tags=["organisations"], responses=ERRORS)
 MAX_ID = 2**31 - 1
@@ -47,18 +49,7 @@ async def list_organisations(
     response: Response,
     session: SessionDep,
     _: ReadDep,
-    q: Annotated[
-        str | None,
-        Query(
-            min_length=1,
-            max_length=200,
-            description="Part of the name, any case.",
-            examples=["kent"],
-        ),
-    ] = None,
-    kind: Annotated[OrganisationKind | None, Query(description="Kind of body.")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor_: Annotated[str | None, Query(alias="cursor", max_length=500)] = None,
+    query: Annotated[OrganisationListQuery, Query()],
 ) -> OrganisationPage:
     """Organisations decided about, by name, each with its decision counts and uphold rate.
 
@@ -68,25 +59,28 @@ async def list_organisations(
     council the table does not match is `unknown` until an operator maps it (PATCH).
     """
     after = None
-    if cursor_:
-        key = cursor.decode(cursor_, "name")
+    if query.cursor:
+        key = cursor.decode(query.cursor, "name")
         if len(key) != 2 or not isinstance(key[0], str) or not _is_id(key[1]):
             raise invalid("cursor", "it is not a cursor this API returned")
         after = (key[0], key[1])
     rows, next_key = await queries.list_organisations(
-        session, q=q, kind=kind, after=after, limit=limit
+        session, q=query.q, kind=query.kind, after=after, limit=query.limit
     )
     next_cursor = cursor.encode("name", list(next_key)) if next_key else None
     response.headers.update(cursor.next_headers(request, next_cursor))
     return OrganisationPage(
         items=[_summary(r) for r in rows],
         next_cursor=next_cursor,
-        limit=limit,
+        limit=query.limit,
     )
 
 
 @router.get(
-    "/organisations/{organisation_id}", response_model=OrganisationRead, responses=NOT_FOUND
+    "/organisations/{organisation_id}",
+    response_model=OrganisationRead,
+    responses=NOT_FOUND,
+    dependencies=NO_QUERY,
 )
 async def get_organisation(
     organisation_id: Annotated[
@@ -112,6 +106,7 @@ async def get_organisation(
     "/organisations/{organisation_id}",
     response_model=OrganisationRead,
     responses={**NOT_FOUND, **AUTH_ERRORS},
+    dependencies=NO_QUERY,
 )
 async def map_organisation(
     organisation_id: Annotated[
@@ -146,11 +141,14 @@ async def map_organisation(
 
 
 @router.get("/categories", response_model=CategoryTree)
-async def list_categories(session: SessionDep, filters: FiltersDep, _: ReadDep) -> CategoryTree:
+async def list_categories(
+    session: SessionDep, query: Annotated[DecisionFilterQuery, Query()], _: ReadDep
+) -> CategoryTree:
     """Category > subcategory tree with decision counts, for any decision filter.
 
     Decisions whose page states no category appear under a `null` category.
     """
+    filters = await known(session, query.criteria())
     rows = await queries.category_counts(session, filters)
     tree: dict[str | None, list[SubcategoryNode]] = {}
     for row in rows:

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from lgsco_api.kit.query import Cursor, Limit, QueryModel
 from lgsco_shared.domain import OrganisationKind
 
 
@@ -102,3 +103,18 @@ class OrganisationMapping(BaseModel):
         "when gss_code is given.",
         examples=["care_provider"],
     )
+
+
+class OrganisationListQuery(QueryModel):
+    """GET /v1/organisations: by name, kind, and a page."""
+
+    q: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="Part of the name, any case.",
+        examples=["kent"],
+    )
+    kind: OrganisationKind | None = Field(None, description="Kind of body.")
+    limit: Limit = 50
+    cursor: Cursor | None = None

@@ -7,26 +7,22 @@ send it back in If-Match, so two officers editing the same remedy cannot overwri
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 
 from lgsco_api.kit import csvout, pagination
 from lgsco_api.kit.auth import RemediesReadDep, RemediesWriteDep
-from lgsco_api.kit.deps import (
-    RemedyFiltersDep,
-    RowCursorParam,
-    SessionDep,
-    SettingsDep,
-    invalid,
-    row_cursor,
-)
+from lgsco_api.kit.deps import SessionDep, SettingsDep, invalid, known
 from lgsco_api.kit.errors import NotFound, Problem
+from lgsco_api.kit.query import NO_QUERY
 from lgsco_api.kit.schemas import AUTH_ERRORS, ERRORS, NOT_FOUND
 from lgsco_api.remedies import queries
 from lgsco_api.remedies.schemas import (
     ComplianceReport,
     RemedyEventRead,
+    RemedyFilterQuery,
+    RemedyListQuery,
     RemedyPage,
     RemedyRead,
     RemedyStats,
@@ -55,35 +51,35 @@ async def list_remedies(
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
-    filters: RemedyFiltersDep,
+    query: Annotated[RemedyListQuery, Query()],
     _: RemediesReadDep,
-    limit: Annotated[int | None, Query(ge=1, le=200, description="Page size (default 50).")] = None,
-    cursor: RowCursorParam = None,
-    format_: Annotated[Literal["json", "csv"] | None, Query(alias="format")] = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Any:
     """Remedies matching the filters, oldest first, paged with `cursor`; CSV streams them all."""
-    after = row_cursor(cursor)
-    if csvout.wants_csv(format_, accept):
+    filters, limit = await known(session, query.criteria()), query.limit
+    after = pagination.decode_id(query.cursor)
+    if csvout.wants_csv(query.format, accept):
         rows, _next = await queries.list_remedies(
             session, filters, after_id=after, limit=limit or 100_000
         )
         items = [read_from_row(r, settings.site_url).model_dump() for r in rows]
-        following = pagination.next_headers(request, str(_next) if _next is not None else None)
+        following = pagination.next_headers(request, pagination.encode_id(_next))
         return csvout.csv_response(
             list(RemedyRead.model_fields), csvout.from_list(items), "remedies.csv", following
         )
     rows, next_id = await queries.list_remedies(session, filters, after_id=after, limit=limit or 50)
-    next_cursor = str(next_id) if next_id is not None else None
+    next_cursor = pagination.encode_id(next_id)
     response.headers.update(pagination.next_headers(request, next_cursor))
     return RemedyPage(
         items=[read_from_row(r, settings.site_url) for r in rows],
-        next_cursor=str(next_id) if next_id is not None else None,
+        next_cursor=next_cursor,
         limit=limit or 50,
     )
 
 
-@router.get("/remedies/{remedy_id}", response_model=RemedyRead, responses=NOT_FOUND)
+@router.get(
+    "/remedies/{remedy_id}", response_model=RemedyRead, responses=NOT_FOUND, dependencies=NO_QUERY
+)
 async def get_remedy(
     remedy_id: RemedyId,
     session: SessionDep,
@@ -108,6 +104,7 @@ async def get_remedy(
         412: {"description": "If-Match does not name the current revision: re-read and retry."},
         428: {"description": "If-Match is missing."},
     },
+    dependencies=NO_QUERY,
 )
 async def update_remedy(
     remedy_id: RemedyId,
@@ -178,7 +175,10 @@ async def _check_completed_on(session: SessionDep, remedy_id: int, completed_on:
 
 
 @router.get(
-    "/remedies/{remedy_id}/history", response_model=list[RemedyEventRead], responses=NOT_FOUND
+    "/remedies/{remedy_id}/history",
+    response_model=list[RemedyEventRead],
+    responses=NOT_FOUND,
+    dependencies=NO_QUERY,
 )
 async def remedy_history(
     remedy_id: RemedyId, session: SessionDep, _: RemediesReadDep
@@ -192,9 +192,10 @@ async def remedy_history(
 
 @router.get("/stats/remedies", response_model=RemedyStats, tags=["statistics"])
 async def remedy_stats(
-    session: SessionDep, filters: RemedyFiltersDep, _: RemediesReadDep
+    session: SessionDep, query: Annotated[RemedyFilterQuery, Query()], _: RemediesReadDep
 ) -> RemedyStats:
     """Remedies by type (with decisions and amounts) and by tracking status, for any filter."""
+    filters = await known(session, query.criteria())
     by_type = await queries.stats_by_type(session, filters)
     by_status = await queries.stats_by_status(session, filters)
     return RemedyStats(
@@ -207,7 +208,7 @@ async def remedy_stats(
 
 @router.get("/stats/compliance", response_model=ComplianceReport, tags=["statistics"])
 async def compliance(
-    session: SessionDep, filters: RemedyFiltersDep, _: RemediesReadDep
+    session: SessionDep, query: Annotated[RemedyFilterQuery, Query()], _: RemediesReadDep
 ) -> ComplianceReport:
     """Per organisation: remedies owed after the decision, with and without a stated deadline.
 
@@ -219,6 +220,7 @@ async def compliance(
     Statuses are read from the decision's wording until a council records one
     (`status_recorded` says how many were).
     """
+    filters = await known(session, query.criteria())
     rows = await queries.compliance(session, filters)
     return ComplianceReport(
         filters=filters.applied(), organisations=[compliance_row(r) for r in rows]

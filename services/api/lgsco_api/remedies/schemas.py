@@ -7,9 +7,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from lgsco_api.kit.schemas import IsoDate, source_url
+from lgsco_api.kit.query import Cursor, FinancialYear, Limit, Name, QueryModel
+from lgsco_api.kit.schemas import REFERENCE_SCHEMA, IsoDate, source_url
+from lgsco_api.remedies.criteria import RemedyFilters
+from lgsco_shared import references
 from lgsco_shared.domain import ATTRIBUTION, Provenance, RemedyCommitment, RemedyStatus, RemedyType
 
 
@@ -269,3 +272,66 @@ def read_from_row(row: Mapping[Any, Any], site_url: str) -> RemedyRead:
     values["source_url"] = source_url(site_url, row["permalink"])
     values["attribution"] = ATTRIBUTION
     return RemedyRead.model_validate(values)
+
+
+# Query parameters ----------------------------------------------------------------------------
+
+
+class RemedyFilterQuery(QueryModel):
+    """Every filter of /v1/remedies, also taken by /v1/stats/remedies and /v1/stats/compliance."""
+
+    organisation: list[Name] | None = Field(
+        None, description="Organisation id or exact name; repeatable."
+    )
+    type: list[RemedyType] | None = Field(None, description="Remedy type; repeatable.")
+    status: list[RemedyStatus] | None = Field(
+        None, description="Tracking status; `overdue` = pending past its due date. Repeatable."
+    )
+    due_before: IsoDate | None = Field(None, description="Due strictly before this date.")
+    due_after: IsoDate | None = Field(None, description="Due strictly after this date.")
+    decision: str | None = Field(
+        None,
+        max_length=40,
+        description="Decision reference, any form.",
+        json_schema_extra=REFERENCE_SCHEMA,
+    )
+    financial_year: FinancialYear | None = Field(None, description="Of the decision, like 2023-24.")
+    current: bool | None = Field(
+        None, description="Only remedies the current page still states (or not)."
+    )
+    commitment: list[RemedyCommitment] | None = Field(
+        None,
+        description="How the decision states the remedy (already_done, agreed, recommended, "
+        "offered); repeatable.",
+    )
+
+    @field_validator("decision")
+    @classmethod
+    def _canonical(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return references.normalise(value)
+        except references.InvalidReference as exc:
+            raise ValueError(str(exc)) from None
+
+    def criteria(self) -> RemedyFilters:
+        return RemedyFilters(
+            organisation=tuple(self.organisation or ()),
+            type=tuple(self.type or ()),
+            status=tuple(self.status or ()),
+            due_before=self.due_before,
+            due_after=self.due_after,
+            decision=self.decision,
+            financial_year=self.financial_year,
+            current=self.current,
+            commitment=tuple(self.commitment or ()),
+        )
+
+
+class RemedyListQuery(RemedyFilterQuery):
+    """GET /v1/remedies: the filters, a page, and the format."""
+
+    limit: Limit | None = None
+    cursor: Cursor | None = None
+    format: Literal["json", "csv"] | None = None

@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
 
 from lgsco_api.kit import csvout
 from lgsco_api.kit.auth import ReadDep
-from lgsco_api.kit.deps import (
-    OrganisationParam,
-    SessionDep,
-    SettingsDep,
-    check_financial_year,
-    invalid,
-)
+from lgsco_api.kit.deps import SessionDep, SettingsDep, invalid
 from lgsco_api.kit.known import unknown_organisation
-from lgsco_api.kit.schemas import ERRORS, FINANCIAL_YEAR_SCHEMA, NOT_FOUND
+from lgsco_api.kit.schemas import ERRORS, NOT_FOUND
 from lgsco_api.organisations.schemas import OutcomeCounts
 from lgsco_api.reports import files, service
 from lgsco_api.reports.schemas import (
     AnnualReport,
+    AnnualReportQuery,
     OutcomeRow,
     RemedyRow,
     ReportDecision,
-    ReportOrder,
     ReportTable,
 )
 from lgsco_api.statistics import queries as statistics
@@ -53,34 +47,7 @@ async def annual_report(
     session: SessionDep,
     settings: SettingsDep,
     _: ReadDep,
-    organisation: OrganisationParam,
-    financial_year: Annotated[
-        str,
-        Query(
-            max_length=7,
-            description="Like 2023-24 (1 April 2023 to 31 March 2024).",
-            examples=["2023-24"],
-            json_schema_extra=FINANCIAL_YEAR_SCHEMA,
-        ),
-    ],
-    format_: Annotated[
-        Literal["json", "csv", "xlsx", "docx"] | None,
-        Query(
-            alias="format",
-            description="json (default); csv (one table, with table=); xlsx (every table, one "
-            "sheet each); docx (the decisions appendix, heading and summary of each decision).",
-        ),
-    ] = None,
-    table: Annotated[
-        ReportTable | None, Query(description="With format=csv: which table to return.")
-    ] = None,
-    order: Annotated[
-        ReportOrder,
-        Query(
-            description="The decision list's order: `outcome` (as councils print it: by outcome "
-            "group, then date) or `date`."
-        ),
-    ] = ReportOrder.OUTCOME,
+    query: Annotated[AnnualReportQuery, Query()],
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Any:
     """Decisions the LGSCO closed in the financial year about one organisation, as the tables
@@ -98,7 +65,7 @@ async def annual_report(
     as currency, the uphold rate as a percentage, header rows frozen); `format=docx` the
     decisions appendix as a Word document, each decision's heading line then its summary.
     """
-    check_financial_year(financial_year)
+    format_, table = query.format, query.table
     as_csv = csvout.wants_csv(format_, accept)
     if as_csv and table is None:
         raise invalid(
@@ -108,11 +75,11 @@ async def annual_report(
         raise invalid("table", f"format={format_} holds every table; table is for format=csv")
     if table is not None and not as_csv:
         raise invalid("table", "table is only used with format=csv (JSON returns every table)")
-    org = await statistics.organisation_of(session, organisation)
+    org = await statistics.organisation_of(session, query.organisation)
     if org is None:
-        raise await unknown_organisation(session, organisation)
+        raise await unknown_organisation(session, query.organisation)
     report = await service.annual_report(
-        session, org, financial_year, site_url=settings.site_url, order=order
+        session, org, query.financial_year, site_url=settings.site_url, order=query.order
     )
     stem = f"annual-{report.financial_year}"
     if format_ == "xlsx":

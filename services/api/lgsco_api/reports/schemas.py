@@ -6,12 +6,14 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from lgsco_api.kit.query import FinancialYear, QueryModel
 from lgsco_api.kit.schemas import source_url
 from lgsco_api.organisations.schemas import OutcomeCounts
+from lgsco_api.statistics.schemas import OrganisationKey
 from lgsco_shared.domain import (
     FINE_OUTCOMES,
     Outcome,
@@ -227,3 +229,23 @@ def outcomes_as_filed(rows: Sequence[Mapping[Any, Any]]) -> list[OutcomeRow]:
             )
         )
     return table
+
+
+class AnnualReportQuery(QueryModel):
+    """GET /v1/reports/annual: whose report, which year, and in what form."""
+
+    organisation: OrganisationKey
+    financial_year: FinancialYear = Field(
+        description="Like 2023-24 (1 April 2023 to 31 March 2024)."
+    )
+    format: Literal["json", "csv", "xlsx", "docx"] | None = Field(
+        None,
+        description="json (default); csv (one table, with table=); xlsx (every table, one "
+        "sheet each); docx (the decisions appendix, heading and summary of each decision).",
+    )
+    table: ReportTable | None = Field(None, description="With format=csv: which table to return.")
+    order: ReportOrder = Field(
+        ReportOrder.OUTCOME,
+        description="The decision list's order: `outcome` (as councils print it: by outcome "
+        "group, then date) or `date`.",
+    )

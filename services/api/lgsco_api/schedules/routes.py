@@ -11,9 +11,11 @@ from pydantic import BaseModel, Field
 
 from lgsco_api.jobs import queries
 from lgsco_api.jobs.schemas import RunRead, run_read
+from lgsco_api.kit import pagination
 from lgsco_api.kit.auth import JobsWriteDep, RunsReadDep
-from lgsco_api.kit.deps import QueueDep, RowCursorParam, SessionDep, SettingsDep, row_cursor
+from lgsco_api.kit.deps import QueueDep, SessionDep, SettingsDep
 from lgsco_api.kit.errors import NotFound, Problem
+from lgsco_api.kit.query import NO_QUERY, PageQuery
 from lgsco_api.kit.schemas import AUTH_ERRORS, ERRORS, NOT_FOUND, _problem_doc
 from lgsco_shared import runcontrol, schedules
 from lgsco_shared.schedules import (
@@ -71,7 +73,7 @@ def _not_found(exc: ScheduleNotFound) -> NotFound:
     return NotFound("schedule", exc.schedule_id, "See GET /v1/schedules.")
 
 
-@router.get("/schedules", response_model=Schedules)
+@router.get("/schedules", response_model=Schedules, dependencies=NO_QUERY)
 async def list_schedules(session: SessionDep, settings: SettingsDep, _: RunsReadDep) -> Schedules:
     """Every schedule: its kind and parameters, cron and time zone, the next five due times
     (UTC), the newest run it created, and the requests a day it is projected to make."""
@@ -84,6 +86,7 @@ async def list_schedules(session: SessionDep, settings: SettingsDep, _: RunsRead
     status_code=201,
     response_model=ScheduleRead,
     responses={**AUTH_ERRORS, **CONFLICT, **INVALID_SCHEDULE},
+    dependencies=NO_QUERY,
 )
 async def create_schedule(
     spec: Annotated[ScheduleCreate, Body()],
@@ -103,7 +106,12 @@ async def create_schedule(
     return created
 
 
-@router.get("/schedules/{schedule_id}", response_model=ScheduleRead, responses=NOT_FOUND)
+@router.get(
+    "/schedules/{schedule_id}",
+    response_model=ScheduleRead,
+    responses=NOT_FOUND,
+    dependencies=NO_QUERY,
+)
 async def get_schedule(
     schedule_id: ScheduleId, session: SessionDep, settings: SettingsDep, _: RunsReadDep
 ) -> ScheduleRead:
@@ -118,6 +126,7 @@ async def get_schedule(
     "/schedules/{schedule_id}",
     response_model=ScheduleRead,
     responses={**AUTH_ERRORS, **NOT_FOUND, **CONFLICT, **INVALID_SCHEDULE},
+    dependencies=NO_QUERY,
 )
 async def change_schedule(
     schedule_id: ScheduleId,
@@ -153,6 +162,7 @@ async def _set_enabled(
     "/schedules/{schedule_id}/pause",
     response_model=ScheduleRead,
     responses={**AUTH_ERRORS, **NOT_FOUND},
+    dependencies=NO_QUERY,
 )
 async def pause_schedule(
     schedule_id: ScheduleId, principal: JobsWriteDep, session: SessionDep, settings: SettingsDep
@@ -166,6 +176,7 @@ async def pause_schedule(
     "/schedules/{schedule_id}/resume",
     response_model=ScheduleRead,
     responses={**AUTH_ERRORS, **NOT_FOUND, **INVALID_SCHEDULE},
+    dependencies=NO_QUERY,
 )
 async def resume_schedule(
     schedule_id: ScheduleId, principal: JobsWriteDep, session: SessionDep, settings: SettingsDep
@@ -175,7 +186,12 @@ async def resume_schedule(
     return await _set_enabled(schedule_id, True, principal.name, session, settings)
 
 
-@router.delete("/schedules/{schedule_id}", status_code=204, responses={**AUTH_ERRORS, **NOT_FOUND})
+@router.delete(
+    "/schedules/{schedule_id}",
+    status_code=204,
+    responses={**AUTH_ERRORS, **NOT_FOUND},
+    dependencies=NO_QUERY,
+)
 async def delete_schedule(
     schedule_id: ScheduleId, _: JobsWriteDep, session: SessionDep
 ) -> Response:
@@ -193,6 +209,7 @@ async def delete_schedule(
     status_code=202,
     response_model=ScheduleStarted,
     responses={**AUTH_ERRORS, **NOT_FOUND, **CONFLICT},
+    dependencies=NO_QUERY,
 )
 async def run_schedule_now(
     schedule_id: ScheduleId,
@@ -224,19 +241,18 @@ async def schedule_history(
     schedule_id: ScheduleId,
     session: SessionDep,
     _: RunsReadDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: RowCursorParam = None,
+    query: Annotated[PageQuery, Query()],
 ) -> ScheduleRunPage:
     """What the schedule did, newest first: each due time (and run now) with the run it
     created, its status, counts and failures, or why it was skipped."""
     try:
         items, next_id = await schedules.history(
-            session, schedule_id, before_id=row_cursor(cursor), limit=limit
+            session, schedule_id, before_id=pagination.decode_id(query.cursor), limit=query.limit
         )
     except ScheduleNotFound as exc:
         raise _not_found(exc) from None
     return ScheduleRunPage(
-        items=items, next_cursor=str(next_id) if next_id is not None else None, limit=limit
+        items=items, next_cursor=pagination.encode_id(next_id), limit=query.limit
     )
 
 
@@ -258,7 +274,13 @@ CANCEL_ERRORS: Responses = {
 }
 
 
-@router.delete("/jobs/{run_id}", status_code=202, response_model=RunRead, responses=CANCEL_ERRORS)
+@router.delete(
+    "/jobs/{run_id}",
+    status_code=202,
+    response_model=RunRead,
+    responses=CANCEL_ERRORS,
+    dependencies=NO_QUERY,
+)
 async def cancel_job(run_id: RunId, principal: JobsWriteDep, session: SessionDep) -> RunRead:
     """Cancel a run (scope jobs:write). A queued run is `cancelled` at once; a running crawl
     stops at its next checkpoint (between pages and windows) and ends `cancelled`, keeping its
@@ -267,7 +289,11 @@ async def cancel_job(run_id: RunId, principal: JobsWriteDep, session: SessionDep
 
 
 @router.post(
-    "/jobs/{run_id}/cancel", status_code=202, response_model=RunRead, responses=CANCEL_ERRORS
+    "/jobs/{run_id}/cancel",
+    status_code=202,
+    response_model=RunRead,
+    responses=CANCEL_ERRORS,
+    dependencies=NO_QUERY,
 )
 async def cancel_job_post(run_id: RunId, principal: JobsWriteDep, session: SessionDep) -> RunRead:
     """The same as DELETE /v1/jobs/{run_id}, for clients that cannot send DELETE."""

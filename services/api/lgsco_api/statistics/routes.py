@@ -8,23 +8,26 @@ from fastapi import APIRouter, Query
 
 from lgsco_api.decisions.criteria import DecisionFilters
 from lgsco_api.kit.auth import ReadDep
-from lgsco_api.kit.deps import FiltersDep, OrganisationParam, SessionDep, check_financial_year
+from lgsco_api.kit.deps import SessionDep, known
 from lgsco_api.kit.known import unknown_organisation
-from lgsco_api.kit.schemas import ERRORS, FINANCIAL_YEAR_SCHEMA, NOT_FOUND
+from lgsco_api.kit.schemas import ERRORS, NOT_FOUND
 from lgsco_api.organisations.schemas import OutcomeCounts, counts_from_row
 from lgsco_api.statistics import queries
-from lgsco_api.statistics.criteria import GroupBy
-from lgsco_api.statistics.schemas import Comparison, ComparisonSide, OutcomeGroup, OutcomeStats
+from lgsco_api.statistics.schemas import (
+    Comparison,
+    ComparisonSide,
+    OrganisationYearQuery,
+    OutcomeGroup,
+    OutcomeStats,
+    OutcomeStatsQuery,
+)
 
 router = APIRouter(prefix="/stats", tags=["statistics"], responses=ERRORS)
 
 
 @router.get("/outcomes", response_model=OutcomeStats)
 async def outcome_stats(
-    session: SessionDep,
-    filters: FiltersDep,
-    _: ReadDep,
-    group_by: Annotated[GroupBy | None, Query(description="One row per value of this.")] = None,
+    session: SessionDep, query: Annotated[OutcomeStatsQuery, Query()], _: ReadDep
 ) -> OutcomeStats:
     """Decisions by outcome, and the uphold rate, for any filter of /v1/decisions.
 
@@ -32,6 +35,7 @@ async def outcome_stats(
     investigated in detail that were upheld, as the LGSCO reports it. Decisions closed after
     initial enquiries are counted but are not in the rate.
     """
+    filters, group_by = await known(session, query.criteria()), query.group_by
     total = await queries.overall(session, filters)
     rows = await queries.grouped(session, filters, group_by) if group_by else []
     return OutcomeStats(
@@ -46,16 +50,7 @@ async def outcome_stats(
 async def compare(
     session: SessionDep,
     _: ReadDep,
-    organisation: OrganisationParam,
-    financial_year: Annotated[
-        str | None,
-        Query(
-            max_length=7,
-            description="Year compared, like 2023-24; all years if absent.",
-            examples=["2023-24"],
-            json_schema_extra=FINANCIAL_YEAR_SCHEMA,
-        ),
-    ] = None,
+    query: Annotated[OrganisationYearQuery, Query()],
 ) -> Comparison:
     """One organisation against all organisations and against organisations of the same kind.
 
@@ -65,7 +60,7 @@ async def compare(
     year; each peer counts with the type it had on each decision's date (Somerset County Council
     is a county until 31 March 2023, Somerset Council a unitary since).
     """
-    check_financial_year(financial_year)
+    organisation, financial_year = query.organisation, query.financial_year
     org = await queries.organisation_of(session, organisation)
     if org is None:
         raise await unknown_organisation(session, organisation)

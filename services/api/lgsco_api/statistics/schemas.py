@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
+from lgsco_api.decisions.schemas import DecisionFilterQuery
+from lgsco_api.kit.query import FinancialYear, QueryModel
 from lgsco_api.organisations.schemas import OutcomeCounts
 from lgsco_api.statistics.criteria import GroupBy
 from lgsco_shared.domain import OrganisationKind
@@ -51,3 +53,32 @@ class Comparison(BaseModel):
     same_kind: ComparisonSide
     all_organisations: ComparisonSide
     kind: OrganisationKind
+
+
+# Query parameters ----------------------------------------------------------------------------
+
+# The one organisation a report or a comparison is about.
+OrganisationKey = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=300,
+        description="Organisation id or exact name.",
+        examples=["Kent County Council"],
+    ),
+]
+
+
+class OutcomeStatsQuery(DecisionFilterQuery):
+    """GET /v1/stats/outcomes: any decision filter, and what to group by."""
+
+    group_by: GroupBy | None = Field(None, description="One row per value of this.")
+
+
+class OrganisationYearQuery(QueryModel):
+    """One organisation, in one year or all: GET /v1/stats/compare and the console's figures."""
+
+    organisation: OrganisationKey
+    financial_year: FinancialYear | None = Field(
+        None, description="Year compared, like 2023-24; all years if absent."
+    )

@@ -10,8 +10,7 @@ from lgsco_api.kit.auth import ReadDep
 from lgsco_api.kit.deps import SessionDep
 from lgsco_api.kit.schemas import ERRORS
 from lgsco_api.status import service
-from lgsco_api.status.schemas import ServiceStatus
-from lgsco_shared.lag import LATE_AFTER_DAYS
+from lgsco_api.status.schemas import ServiceStatus, StatusQuery
 
 router = APIRouter(tags=["operations"], responses=ERRORS)
 
@@ -21,13 +20,10 @@ async def service_status(
     request: Request,
     session: SessionDep,
     _: ReadDep,
-    late_after_days: Annotated[
-        int,
-        Query(ge=1, le=3650, description="Count decisions first seen this many days late."),
-    ] = LATE_AFTER_DAYS,
+    query: Annotated[StatusQuery, Query()],
 ) -> ServiceStatus:
     """Freshness: latest decision date stored, last successful crawl and refresh, decisions
     stored, failures in the last 24 hours, whether the newest search page fetched looked like
     an empty search shell (the site serving bots nothing), and the publication lag: how long
     after their decision date the refresh first saw decisions."""
-    return await service.current_status(request, session, late_after_days=late_after_days)
+    return await service.current_status(request, session, late_after_days=query.late_after_days)

@@ -6,6 +6,9 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from lgsco_api.kit.query import QueryModel
+from lgsco_shared.lag import LATE_AFTER_DAYS
+
 
 class PublicationLagRead(BaseModel):
     """Days from decision date to first sight, over decisions the scheduled refresh found."""
@@ -73,3 +76,14 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     status: str = Field(examples=["ready"])
     checks: dict[str, str] = Field(examples=[{"database": "ok", "schema": "ok", "queue": "ok"}])
+
+
+class StatusQuery(QueryModel):
+    """GET /v1/status: what counts as published late."""
+
+    late_after_days: int = Field(
+        LATE_AFTER_DAYS,
+        ge=1,
+        le=3650,
+        description="Count decisions first seen this many days late.",
+    )

@@ -13,11 +13,13 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Response
 from lgsco_api.kit.auth import Principal, require
 from lgsco_api.kit.deps import SessionDep, SettingsDep, invalid
 from lgsco_api.kit.errors import NotFound, Problem
+from lgsco_api.kit.query import NO_QUERY
 from lgsco_api.kit.schemas import AUTH_ERRORS, ERRORS, NOT_FOUND, ProblemDetail
 from lgsco_api.subscriptions import queries
 from lgsco_api.subscriptions.schemas import (
     DeliveryAttemptRead,
     DeliveryPage,
+    DeliveryQuery,
     DeliveryRead,
     PingAccepted,
     SubscriptionCreate,
@@ -65,7 +67,11 @@ TOO_MANY: dict[int | str, dict[str, Any]] = {
 
 
 @router.post(
-    "/subscriptions", status_code=201, response_model=SubscriptionCreated, responses=TOO_MANY
+    "/subscriptions",
+    status_code=201,
+    response_model=SubscriptionCreated,
+    responses=TOO_MANY,
+    dependencies=NO_QUERY,
 )
 async def create_subscription(
     body: Annotated[SubscriptionCreate, Body()],
@@ -117,7 +123,7 @@ async def create_subscription(
     return SubscriptionCreated(**_read(subscription).model_dump(), secret=secret)
 
 
-@router.get("/subscriptions", response_model=SubscriptionPage)
+@router.get("/subscriptions", response_model=SubscriptionPage, dependencies=NO_QUERY)
 async def list_subscriptions(
     principal: SubscriptionsWriteDep, session: SessionDep
 ) -> SubscriptionPage:
@@ -127,7 +133,10 @@ async def list_subscriptions(
 
 
 @router.get(
-    "/subscriptions/{subscription_id}", response_model=SubscriptionRead, responses=NOT_FOUND
+    "/subscriptions/{subscription_id}",
+    response_model=SubscriptionRead,
+    responses=NOT_FOUND,
+    dependencies=NO_QUERY,
 )
 async def get_subscription(
     subscription_id: SubscriptionId, principal: SubscriptionsWriteDep, session: SessionDep
@@ -136,7 +145,9 @@ async def get_subscription(
     return _read(await _owned(session, principal, subscription_id))
 
 
-@router.delete("/subscriptions/{subscription_id}", status_code=204, responses=NOT_FOUND)
+@router.delete(
+    "/subscriptions/{subscription_id}", status_code=204, responses=NOT_FOUND, dependencies=NO_QUERY
+)
 async def delete_subscription(
     subscription_id: SubscriptionId, principal: SubscriptionsWriteDep, session: SessionDep
 ) -> Response:
@@ -152,6 +163,7 @@ async def delete_subscription(
     status_code=202,
     response_model=PingAccepted,
     responses=NOT_FOUND,
+    dependencies=NO_QUERY,
 )
 async def ping_subscription(
     subscription_id: SubscriptionId, principal: SubscriptionsWriteDep, session: SessionDep
@@ -176,11 +188,11 @@ async def list_deliveries(
     subscription_id: SubscriptionId,
     principal: SubscriptionsWriteDep,
     session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    query: Annotated[DeliveryQuery, Query()],
 ) -> DeliveryPage:
     """Recent deliveries, newest first, each with every attempt (status code or error, time)."""
     await _owned(session, principal, subscription_id)
-    rows = await queries.deliveries(session, subscription_id, limit)
+    rows = await queries.deliveries(session, subscription_id, query.limit)
     return DeliveryPage(
         items=[
             DeliveryRead(

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lgsco_api.kit.query import Limit, QueryModel
 from lgsco_shared.domain import DeliveryStatus, Outcome, SubscriptionStatus
 
 EventName = Literal[
@@ -94,3 +95,9 @@ class DeliveryPage(BaseModel):
 
 class PingAccepted(BaseModel):
     event_id: str
+
+
+class DeliveryQuery(QueryModel):
+    """GET /v1/subscriptions/{id}/deliveries: how many of the latest."""
+
+    limit: Limit = 50
