@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, func, literal_column, or_, select, true
+from sqlalchemy import ColumnElement, Select, String, and_, func, literal_column, or_, select, true
 
 from lgsco_api.decisions.criteria import DecisionFilters
 from lgsco_api.kit.years import financial_year_bounds
@@ -39,16 +39,20 @@ def _is_id(key: str) -> bool:
     return key.isascii() and key.isdigit() and len(key) <= 9  # not '１２' (fullwidth digits)
 
 
+def decisions_about(keys: tuple[str, ...]) -> Select[int]:
+    """Ids of the decisions about any organisation `keys` names (a sub-select)."""
+    orgs = select(Organisation.id).where(organisation_ids(keys))
+    return select(DecisionOrganisation.decision_id).where(
+        DecisionOrganisation.organisation_id.in_(orgs)
+    )
+
+
 def decision_conditions(filters: DecisionFilters) -> list[ColumnElement[bool]]:
     """WHERE conditions for every filter given (ANDed by the caller)."""
     f = filters
     out: list[ColumnElement[bool]] = []
     if f.organisation:
-        orgs = select(Organisation.id).where(organisation_ids(f.organisation))
-        named = select(DecisionOrganisation.decision_id).where(
-            DecisionOrganisation.organisation_id.in_(orgs)
-        )
-        out.append(Decision.id.in_(named))
+        out.append(Decision.id.in_(decisions_about(f.organisation)))
     if f.category is not None:
         out.append(func.lower(Decision.category) == f.category.strip().lower())
     if f.subcategory is not None:

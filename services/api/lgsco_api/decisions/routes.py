@@ -8,39 +8,33 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from lgsco_api.decisions import queries, service
+from lgsco_api.decisions import queries, schemas, service
 from lgsco_api.decisions.criteria import DecisionFilters, DecisionSort
-from lgsco_api.decisions.schemas import (
-    DecisionListQuery,
-    DecisionPage,
-    DecisionRead,
-    item_from_row,
-    items_json,
-    pick_fields,
-)
 from lgsco_api.kit import csvout
 from lgsco_api.kit import pagination as cursor
 from lgsco_api.kit.auth import ReadDep
 from lgsco_api.kit.deps import SessionDep, SettingsDep, invalid, known
 from lgsco_api.kit.errors import NotFound, Problem
-from lgsco_api.kit.query import NO_QUERY
+from lgsco_api.kit.query import ClosedQueryRoute
 from lgsco_api.kit.schemas import ERRORS, NOT_FOUND, REFERENCE_SCHEMA
 from lgsco_shared import references
 from lgsco_shared.domain import ATTRIBUTION
 
-router = APIRouter(prefix="/decisions", tags=["decisions"], responses=ERRORS)
+router = APIRouter(
+    prefix="/decisions", tags=["decisions"], responses=ERRORS, route_class=ClosedQueryRoute
+)
 
 CSV_DOC: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {"example": "id,reference,organisations,...\r\n"}}}
 }
 
 
-@router.get("", response_model=DecisionPage, responses=CSV_DOC)
+@router.get("", response_model=schemas.DecisionPage, responses=CSV_DOC)
 async def list_decisions(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    query: Annotated[DecisionListQuery, Query()],
+    query: Annotated[schemas.DecisionListQuery, Query()],
     _: ReadDep,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Any:
@@ -60,7 +54,7 @@ async def list_decisions(
     except service.SortNeedsQuery as exc:
         raise invalid("sort", str(exc)) from None
     try:
-        columns = pick_fields(fields)
+        columns = schemas.pick_fields(fields)
     except ValueError as exc:
         raise invalid("fields", str(exc)) from None
     if filters.q is not None and fields is None:
@@ -88,7 +82,7 @@ async def list_decisions(
         )
     except queries.BadCursorKey:
         raise invalid("cursor", "it is not a cursor this API returned") from None
-    items = items_json(page.rows, settings.site_url, columns)
+    items = schemas.items_json(page.rows, settings.site_url, columns)
     next_cursor = cursor.encode(chosen_sort.value, page.next_key) if page.next_key else None
     # Items are already JSON and may be trimmed by fields=, so they bypass response validation.
     page_body = {
@@ -112,13 +106,13 @@ async def _csv_rows(
 ) -> AsyncIterator[dict[str, Any]]:
     rows = queries.stream_decisions(session, filters, sort=sort, after=after, limit=limit)
     async for row in rows:
-        item = item_from_row(row, site_url).model_dump(include=set(columns))
+        item = schemas.item_from_row(row, site_url).model_dump(include=set(columns))
         if "organisations" in item:  # a spreadsheet cell holds the names
             item["organisations"] = [o["name"] for o in item["organisations"]]
         yield item
 
 
-@router.get("/{reference}", response_model=DecisionRead, responses=NOT_FOUND, dependencies=NO_QUERY)
+@router.get("/{reference}", response_model=schemas.DecisionRead, responses=NOT_FOUND)
 async def get_decision(
     reference: Annotated[
         str,
@@ -131,7 +125,7 @@ async def get_decision(
     session: SessionDep,
     settings: SettingsDep,
     _: ReadDep,
-) -> DecisionRead:
+) -> schemas.DecisionRead:
     """One decision in full: sections, remedies, organisations, versions, source URL and state.
 
     A malformed reference is 422 with what a reference looks like. A well-formed reference that

@@ -10,7 +10,7 @@ from redis.exceptions import RedisError
 
 from lgsco_api.kit.errors import DATABASE_DOWN, problem_response
 from lgsco_api.kit.metrics import ApiMetrics
-from lgsco_api.kit.query import NO_QUERY
+from lgsco_api.kit.query import ClosedQueryRoute
 from lgsco_api.kit.queuestate import QueueState
 from lgsco_api.kit.schemas import ProblemDetail
 from lgsco_api.status import queries
@@ -21,10 +21,10 @@ from lgsco_shared.domain import DeliveryStatus, SubscriptionStatus
 from lgsco_shared.lag import publication_lag
 from lgsco_shared.migrate import known_revisions, schema_state_async
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=ClosedQueryRoute)
 
 
-@router.get("/", include_in_schema=False, response_model=None, dependencies=NO_QUERY)
+@router.get("/", include_in_schema=False, response_model=None)
 async def root(request: Request) -> Response | dict[str, str]:
     """A browser (Accept: text/html) goes to the console; anything else learns where things are."""
     if "text/html" in request.headers.get("accept", ""):
@@ -39,7 +39,7 @@ async def root(request: Request) -> Response | dict[str, str]:
     }
 
 
-@router.get("/healthz", response_model=Health, dependencies=NO_QUERY)
+@router.get("/healthz", response_model=Health)
 async def healthz() -> Health:
     """Liveness: the process answers. Checks nothing else, so a database outage never gets the
     API restarted in a loop."""
@@ -50,7 +50,6 @@ async def healthz() -> Health:
     "/readyz",
     response_model=Readiness,
     responses={503: {"model": ProblemDetail, "description": "A backing service is unreachable."}},
-    dependencies=NO_QUERY,
 )
 async def readyz(request: Request) -> Any:
     """Readiness: the database and the job queue answer, and the schema is the one this release
@@ -102,12 +101,7 @@ async def _queue(request: Request) -> str:
     return "ok"
 
 
-@router.get(
-    "/metrics",
-    response_class=Response,
-    responses={200: {"content": {"text/plain": {}}}},
-    dependencies=NO_QUERY,
-)
+@router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
 async def metrics(request: Request) -> Response:
     """Prometheus metrics: requests and latency by route, decisions stored, ingest results and
     failures of the last 24 hours, active runs, last successful run per kind, queue depth, the

@@ -6,34 +6,24 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response
 
-from lgsco_api.jobs import queries, service
-from lgsco_api.jobs.schemas import (
-    FailureRead,
-    JobAccepted,
-    JobListQuery,
-    RunDetail,
-    RunPage,
-    RunRead,
-    run_read,
-)
+from lgsco_api.jobs import queries, schemas, service
 from lgsco_api.kit import pagination
 from lgsco_api.kit.auth import JobsWriteDep, RunsReadDep
 from lgsco_api.kit.deps import QueueDep, SessionDep, SettingsDep, invalid
 from lgsco_api.kit.errors import NotFound, Unavailable
-from lgsco_api.kit.query import NO_QUERY
+from lgsco_api.kit.query import ClosedQueryRoute
 from lgsco_api.kit.schemas import AUTH_ERRORS, ERRORS, NOT_FOUND
 from lgsco_shared.jobs import JobRequest
 
-router = APIRouter(tags=["jobs"], responses=ERRORS)
+router = APIRouter(tags=["jobs"], responses=ERRORS, route_class=ClosedQueryRoute)
 MAX_ID = 2**31 - 1
 
 
 @router.post(
     "/jobs",
     status_code=202,
-    response_model=JobAccepted,
+    response_model=schemas.JobAccepted,
     responses={**AUTH_ERRORS, 503: {"description": "The job queue (Redis) is unreachable."}},
-    dependencies=NO_QUERY,
 )
 async def submit_job(
     request: Annotated[JobRequest, Body()],
@@ -42,7 +32,7 @@ async def submit_job(
     queue: QueueDep,
     response: Response,
     settings: SettingsDep,
-) -> JobAccepted:
+) -> schemas.JobAccepted:
     """Ask the worker to ingest one reference or crawl a date window (scope jobs:write).
 
     A crawl starts no earlier than 2010 and spans at most LGSCO_MAX_CRAWL_MONTHS months
@@ -60,17 +50,17 @@ async def submit_job(
     except service.QueueUnreachable as exc:
         raise Unavailable("queue", str(exc)) from exc
     response.headers["Location"] = f"/v1/jobs/{run.id}"
-    return JobAccepted(**run_read(run, 0), created=created)
+    return schemas.JobAccepted(**schemas.run_read(run, 0), created=created)
 
 
-@router.get("/jobs", response_model=RunPage)
+@router.get("/jobs", response_model=schemas.RunPage)
 async def list_jobs(
     request: Request,
     response: Response,
     session: SessionDep,
     _: RunsReadDep,
-    query: Annotated[JobListQuery, Query()],
-) -> RunPage:
+    query: Annotated[schemas.JobListQuery, Query()],
+) -> schemas.RunPage:
     """Ingest runs, newest first, with status, timings and counts."""
     found, next_id = await queries.list_runs(
         session,
@@ -82,24 +72,24 @@ async def list_jobs(
     counts = await queries.failure_counts(session, [r.id for r in found])
     next_cursor = pagination.encode_id(next_id)
     response.headers.update(pagination.next_headers(request, next_cursor))
-    return RunPage(
-        items=[RunRead(**run_read(r, counts.get(r.id, 0))) for r in found],
+    return schemas.RunPage(
+        items=[schemas.RunRead(**schemas.run_read(r, counts.get(r.id, 0))) for r in found],
         next_cursor=next_cursor,
         limit=query.limit,
     )
 
 
-@router.get("/jobs/{run_id}", response_model=RunDetail, responses=NOT_FOUND, dependencies=NO_QUERY)
+@router.get("/jobs/{run_id}", response_model=schemas.RunDetail, responses=NOT_FOUND)
 async def get_job(
     run_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep, _: RunsReadDep
-) -> RunDetail:
+) -> schemas.RunDetail:
     """One run: status, timings, counts (new/changed/unchanged/withdrawn/failed) and failures."""
     run = await queries.get_run(session, run_id)
     if run is None:
         raise NotFound("job", run_id, "See GET /v1/jobs for recent runs.")
     failures = await queries.failures_of(session, run_id)
     counts = await queries.failure_counts(session, [run_id])
-    return RunDetail(
-        **run_read(run, counts.get(run_id, 0)),
-        failures=[FailureRead.model_validate(f, from_attributes=True) for f in failures],
+    return schemas.RunDetail(
+        **schemas.run_read(run, counts.get(run_id, 0)),
+        failures=[schemas.FailureRead.model_validate(f, from_attributes=True) for f in failures],
     )

@@ -4,8 +4,8 @@
 FastAPI ignores unknown parameters by default; for a council system a typo (`organization=`,
 `finacial_year=`) would then silently return unfiltered numbers. `extra="forbid"` makes that a
 422 naming the parameter (kit/errors.py adds the accepted names). An endpoint with no query
-parameters depends on `NO_QUERY`, so `?anything=` is refused there too; tests/api/test_access.py
-checks that every route does one or the other.
+parameters gets `NO_QUERY` from the routers' route class (`ClosedQueryRoute`), so `?anything=`
+is refused there too; tests/api/test_conventions.py checks that every route has one model.
 
 The console validates its forms with the same models (`from_form`), so a filter that the API
 refuses is refused there with the same message.
@@ -13,10 +13,12 @@ refuses is refused there with the same message.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import inspect
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any, TypeVar, get_args, get_origin
 
 from fastapi import Depends, Query
+from fastapi.routing import APIRoute
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -63,6 +65,25 @@ async def _no_query(_: Annotated[NoQuery, Query()]) -> None:
 
 
 NO_QUERY = [Depends(_no_query)]
+
+
+class ClosedQueryRoute(APIRoute):
+    """The route class of every API router: an endpoint that declares no query model gets
+    `NO_QUERY`, so no route leaves its query string open."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not _declares_query_model(endpoint):
+            kwargs["dependencies"] = [*(kwargs.get("dependencies") or ()), *NO_QUERY]
+        super().__init__(path, endpoint, **kwargs)
+
+
+def _declares_query_model(endpoint: Callable[..., Any]) -> bool:
+    for parameter in inspect.signature(endpoint, eval_str=True).parameters.values():
+        if get_origin(parameter.annotation) is Annotated:
+            model, *_ = get_args(parameter.annotation)
+            if isinstance(model, type) and issubclass(model, QueryModel):
+                return True
+    return False
 
 
 def _financial_year(value: str) -> str:

@@ -11,46 +11,34 @@ from lgsco_api.kit import pagination as cursor
 from lgsco_api.kit.auth import AdminDep, ReadDep
 from lgsco_api.kit.deps import SessionDep, invalid, known
 from lgsco_api.kit.errors import NotFound, Problem
-from lgsco_api.kit.query import NO_QUERY
+from lgsco_api.kit.query import ClosedQueryRoute
 from lgsco_api.kit.schemas import AUTH_ERRORS, ERRORS, NOT_FOUND
-from lgsco_api.organisations import queries
-from lgsco_api.organisations.schemas import (
-    CategoryNode,
-    CategoryTree,
-    OrganisationListQuery,
-    OrganisationMapping,
-    OrganisationPage,
-    OrganisationRead,
-    OrganisationSummary,
-    SubcategoryNode,
-    YearCounts,
-    counts_from_row,
-)
+from lgsco_api.organisations import queries, schemas
 from lgsco_shared.authorities import by_code
 
-router = APIRouter(tags=["organisations"], responses=ERRORS)
+router = APIRouter(tags=["organisations"], responses=ERRORS, route_class=ClosedQueryRoute)
 MAX_ID = 2**31 - 1
 
 
-def _summary(row: Any) -> OrganisationSummary:
-    return OrganisationSummary(
+def _summary(row: Any) -> schemas.OrganisationSummary:
+    return schemas.OrganisationSummary(
         id=row["id"],
         name=row["name"],
         kind=row["kind"],
         gss_code=row["gss_code"],
         latest_decided_on=row["latest_decided_on"],
-        **counts_from_row(row),
+        **schemas.counts_from_row(row),
     )
 
 
-@router.get("/organisations", response_model=OrganisationPage)
+@router.get("/organisations", response_model=schemas.OrganisationPage)
 async def list_organisations(
     request: Request,
     response: Response,
     session: SessionDep,
     _: ReadDep,
-    query: Annotated[OrganisationListQuery, Query()],
-) -> OrganisationPage:
+    query: Annotated[schemas.OrganisationListQuery, Query()],
+) -> schemas.OrganisationPage:
     """Organisations decided about, by name, each with its decision counts and uphold rate.
 
     `kind` (county, district, london_borough, metropolitan, unitary, care_provider, other,
@@ -69,7 +57,7 @@ async def list_organisations(
     )
     next_cursor = cursor.encode("name", list(next_key)) if next_key else None
     response.headers.update(cursor.next_headers(request, next_cursor))
-    return OrganisationPage(
+    return schemas.OrganisationPage(
         items=[_summary(r) for r in rows],
         next_cursor=next_cursor,
         limit=query.limit,
@@ -77,10 +65,7 @@ async def list_organisations(
 
 
 @router.get(
-    "/organisations/{organisation_id}",
-    response_model=OrganisationRead,
-    responses=NOT_FOUND,
-    dependencies=NO_QUERY,
+    "/organisations/{organisation_id}", response_model=schemas.OrganisationRead, responses=NOT_FOUND
 )
 async def get_organisation(
     organisation_id: Annotated[
@@ -88,34 +73,34 @@ async def get_organisation(
     ],
     session: SessionDep,
     _: ReadDep,
-) -> OrganisationRead:
+) -> schemas.OrganisationRead:
     """One organisation: its decision counts and uphold rate overall and per financial year."""
     row = await queries.get_organisation(session, organisation_id)
     if row is None:
         raise NotFound("organisation", organisation_id, "See /v1/organisations?q=... for ids.")
     years = await queries.by_financial_year(session, organisation_id)
-    return OrganisationRead(
+    return schemas.OrganisationRead(
         **_summary(row).model_dump(),
         by_financial_year=[
-            YearCounts(financial_year=y["financial_year"], **counts_from_row(y)) for y in years
+            schemas.YearCounts(financial_year=y["financial_year"], **schemas.counts_from_row(y))
+            for y in years
         ],
     )
 
 
 @router.patch(
     "/organisations/{organisation_id}",
-    response_model=OrganisationRead,
+    response_model=schemas.OrganisationRead,
     responses={**NOT_FOUND, **AUTH_ERRORS},
-    dependencies=NO_QUERY,
 )
 async def map_organisation(
     organisation_id: Annotated[
         int, Path(ge=1, le=MAX_ID, description="Id from /v1/organisations.")
     ],
-    mapping: Annotated[OrganisationMapping, Body()],
+    mapping: Annotated[schemas.OrganisationMapping, Body()],
     session: SessionDep,
     _: AdminDep,
-) -> OrganisationRead:
+) -> schemas.OrganisationRead:
     """Map an organisation the reference table did not match (scope admin).
 
     Give the `gss_code` of the English local authority it is (its kind then comes from the
@@ -140,26 +125,28 @@ async def map_organisation(
     return await get_organisation(organisation_id, session, _)
 
 
-@router.get("/categories", response_model=CategoryTree)
+@router.get("/categories", response_model=schemas.CategoryTree)
 async def list_categories(
     session: SessionDep, query: Annotated[DecisionFilterQuery, Query()], _: ReadDep
-) -> CategoryTree:
+) -> schemas.CategoryTree:
     """Category > subcategory tree with decision counts, for any decision filter.
 
     Decisions whose page states no category appear under a `null` category.
     """
     filters = await known(session, query.criteria())
     rows = await queries.category_counts(session, filters)
-    tree: dict[str | None, list[SubcategoryNode]] = {}
+    tree: dict[str | None, list[schemas.SubcategoryNode]] = {}
     for row in rows:
         tree.setdefault(row["category"], []).append(
-            SubcategoryNode(subcategory=row["subcategory"], decisions=int(row["decisions"]))
+            schemas.SubcategoryNode(subcategory=row["subcategory"], decisions=int(row["decisions"]))
         )
     categories = [
-        CategoryNode(category=name, decisions=sum(s.decisions for s in subs), subcategories=subs)
+        schemas.CategoryNode(
+            category=name, decisions=sum(s.decisions for s in subs), subcategories=subs
+        )
         for name, subs in tree.items()
     ]
-    return CategoryTree(
+    return schemas.CategoryTree(
         filters=filters.applied(),
         decisions=sum(c.decisions for c in categories),
         categories=categories,

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, RowMapping, String, and_, case, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lgsco_api.decisions.filters import organisation_ids, organisation_names
+from lgsco_api.decisions.filters import decisions_about, organisation_names
 from lgsco_api.kit.rows import fetch_all, fetch_one
 from lgsco_api.kit.years import financial_year_bounds
 from lgsco_api.remedies.criteria import RemedyFilters
@@ -61,11 +61,7 @@ def effective_status() -> ColumnElement[str]:
 def _conditions(f: RemedyFilters) -> list[ColumnElement[bool]]:
     out: list[ColumnElement[bool]] = []
     if f.organisation:
-        orgs = select(Organisation.id).where(organisation_ids(f.organisation))
-        named = select(DecisionOrganisation.decision_id).where(
-            DecisionOrganisation.organisation_id.in_(orgs)
-        )
-        out.append(Remedy.decision_id.in_(named))
+        out.append(Remedy.decision_id.in_(decisions_about(f.organisation)))
     if f.type:
         out.append(Remedy.type.in_(list(f.type)))
     if f.status:

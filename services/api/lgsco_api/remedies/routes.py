@@ -15,25 +15,12 @@ from lgsco_api.kit import csvout, pagination
 from lgsco_api.kit.auth import RemediesReadDep, RemediesWriteDep
 from lgsco_api.kit.deps import SessionDep, SettingsDep, invalid, known
 from lgsco_api.kit.errors import NotFound, Problem
-from lgsco_api.kit.query import NO_QUERY
+from lgsco_api.kit.query import ClosedQueryRoute
 from lgsco_api.kit.schemas import AUTH_ERRORS, ERRORS, NOT_FOUND
-from lgsco_api.remedies import queries
-from lgsco_api.remedies.schemas import (
-    ComplianceReport,
-    RemedyEventRead,
-    RemedyFilterQuery,
-    RemedyListQuery,
-    RemedyPage,
-    RemedyRead,
-    RemedyStats,
-    RemedyTypeCount,
-    RemedyUpdate,
-    compliance_row,
-    read_from_row,
-)
+from lgsco_api.remedies import queries, schemas
 from lgsco_shared.domain import Provenance, RemedyCommitment, RemedyStatus
 
-router = APIRouter(tags=["remedies"], responses=ERRORS)
+router = APIRouter(tags=["remedies"], responses=ERRORS, route_class=ClosedQueryRoute)
 MAX_ID = 2**31 - 1
 RemedyId = Annotated[int, Path(ge=1, le=MAX_ID, description="Remedy id.")]
 CSV_DOC: dict[int | str, dict[str, Any]] = {
@@ -45,13 +32,13 @@ def etag(revision: int) -> str:
     return f'"{revision}"'
 
 
-@router.get("/remedies", response_model=RemedyPage, responses=CSV_DOC)
+@router.get("/remedies", response_model=schemas.RemedyPage, responses=CSV_DOC)
 async def list_remedies(
     request: Request,
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
-    query: Annotated[RemedyListQuery, Query()],
+    query: Annotated[schemas.RemedyListQuery, Query()],
     _: RemediesReadDep,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Any:
@@ -62,59 +49,59 @@ async def list_remedies(
         rows, _next = await queries.list_remedies(
             session, filters, after_id=after, limit=limit or 100_000
         )
-        items = [read_from_row(r, settings.site_url).model_dump() for r in rows]
+        items = [schemas.read_from_row(r, settings.site_url).model_dump() for r in rows]
         following = pagination.next_headers(request, pagination.encode_id(_next))
         return csvout.csv_response(
-            list(RemedyRead.model_fields), csvout.from_list(items), "remedies.csv", following
+            list(schemas.RemedyRead.model_fields),
+            csvout.from_list(items),
+            "remedies.csv",
+            following,
         )
     rows, next_id = await queries.list_remedies(session, filters, after_id=after, limit=limit or 50)
     next_cursor = pagination.encode_id(next_id)
     response.headers.update(pagination.next_headers(request, next_cursor))
-    return RemedyPage(
-        items=[read_from_row(r, settings.site_url) for r in rows],
+    return schemas.RemedyPage(
+        items=[schemas.read_from_row(r, settings.site_url) for r in rows],
         next_cursor=next_cursor,
         limit=limit or 50,
     )
 
 
-@router.get(
-    "/remedies/{remedy_id}", response_model=RemedyRead, responses=NOT_FOUND, dependencies=NO_QUERY
-)
+@router.get("/remedies/{remedy_id}", response_model=schemas.RemedyRead, responses=NOT_FOUND)
 async def get_remedy(
     remedy_id: RemedyId,
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
     _: RemediesReadDep,
-) -> RemedyRead:
+) -> schemas.RemedyRead:
     """One remedy; the ETag header is its revision, to send back in If-Match when updating."""
     row = await queries.get_remedy(session, remedy_id)
     if row is None:
         raise NotFound("remedy", remedy_id)
     response.headers["ETag"] = etag(row["revision"])
-    return read_from_row(row, settings.site_url)
+    return schemas.read_from_row(row, settings.site_url)
 
 
 @router.patch(
     "/remedies/{remedy_id}",
-    response_model=RemedyRead,
+    response_model=schemas.RemedyRead,
     responses={
         **NOT_FOUND,
         **AUTH_ERRORS,
         412: {"description": "If-Match does not name the current revision: re-read and retry."},
         428: {"description": "If-Match is missing."},
     },
-    dependencies=NO_QUERY,
 )
 async def update_remedy(
     remedy_id: RemedyId,
-    update: Annotated[RemedyUpdate, Body()],
+    update: Annotated[schemas.RemedyUpdate, Body()],
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
     principal: RemediesWriteDep,
     if_match: Annotated[str | None, Header(description='The ETag from GET, e.g. "3".')] = None,
-) -> RemedyRead:
+) -> schemas.RemedyRead:
     """Record a remedy's tracking status, completion date or evidence note (scope remedies:write).
 
     Send `If-Match` with the ETag from `GET /v1/remedies/{id}`; a stale one is 412 and nothing
@@ -144,7 +131,7 @@ async def update_remedy(
     row = await queries.get_remedy(session, remedy_id)
     assert row is not None
     response.headers["ETag"] = etag(row["revision"])
-    return read_from_row(row, settings.site_url)
+    return schemas.read_from_row(row, settings.site_url)
 
 
 def _revision(if_match: str) -> int:
@@ -176,40 +163,39 @@ async def _check_completed_on(session: SessionDep, remedy_id: int, completed_on:
 
 @router.get(
     "/remedies/{remedy_id}/history",
-    response_model=list[RemedyEventRead],
+    response_model=list[schemas.RemedyEventRead],
     responses=NOT_FOUND,
-    dependencies=NO_QUERY,
 )
 async def remedy_history(
     remedy_id: RemedyId, session: SessionDep, _: RemediesReadDep
-) -> list[RemedyEventRead]:
+) -> list[schemas.RemedyEventRead]:
     """Who changed what on a remedy, oldest first."""
     if not await queries.remedy_exists(session, remedy_id):
         raise NotFound("remedy", remedy_id)
     events = await queries.history(session, remedy_id)
-    return [RemedyEventRead.model_validate(e, from_attributes=True) for e in events]
+    return [schemas.RemedyEventRead.model_validate(e, from_attributes=True) for e in events]
 
 
-@router.get("/stats/remedies", response_model=RemedyStats, tags=["statistics"])
+@router.get("/stats/remedies", response_model=schemas.RemedyStats, tags=["statistics"])
 async def remedy_stats(
-    session: SessionDep, query: Annotated[RemedyFilterQuery, Query()], _: RemediesReadDep
-) -> RemedyStats:
+    session: SessionDep, query: Annotated[schemas.RemedyFilterQuery, Query()], _: RemediesReadDep
+) -> schemas.RemedyStats:
     """Remedies by type (with decisions and amounts) and by tracking status, for any filter."""
     filters = await known(session, query.criteria())
     by_type = await queries.stats_by_type(session, filters)
     by_status = await queries.stats_by_status(session, filters)
-    return RemedyStats(
+    return schemas.RemedyStats(
         filters=filters.applied(),
         total=sum(by_status.values()),
-        by_type=[RemedyTypeCount.model_validate(dict(r)) for r in by_type],
+        by_type=[schemas.RemedyTypeCount.model_validate(dict(r)) for r in by_type],
         by_status={s.value: by_status.get(s.value, 0) for s in RemedyStatus},
     )
 
 
-@router.get("/stats/compliance", response_model=ComplianceReport, tags=["statistics"])
+@router.get("/stats/compliance", response_model=schemas.ComplianceReport, tags=["statistics"])
 async def compliance(
-    session: SessionDep, query: Annotated[RemedyFilterQuery, Query()], _: RemediesReadDep
-) -> ComplianceReport:
+    session: SessionDep, query: Annotated[schemas.RemedyFilterQuery, Query()], _: RemediesReadDep
+) -> schemas.ComplianceReport:
     """Per organisation: remedies owed after the decision, with and without a stated deadline.
 
     Remedies with a deadline are completed on time, completed late, overdue or not yet due;
@@ -222,6 +208,6 @@ async def compliance(
     """
     filters = await known(session, query.criteria())
     rows = await queries.compliance(session, filters)
-    return ComplianceReport(
-        filters=filters.applied(), organisations=[compliance_row(r) for r in rows]
+    return schemas.ComplianceReport(
+        filters=filters.applied(), organisations=[schemas.compliance_row(r) for r in rows]
     )

@@ -10,20 +10,15 @@ from lgsco_api.kit import csvout
 from lgsco_api.kit.auth import ReadDep
 from lgsco_api.kit.deps import SessionDep, SettingsDep, invalid
 from lgsco_api.kit.known import unknown_organisation
+from lgsco_api.kit.query import ClosedQueryRoute
 from lgsco_api.kit.schemas import ERRORS, NOT_FOUND
 from lgsco_api.organisations.schemas import OutcomeCounts
-from lgsco_api.reports import files, service
-from lgsco_api.reports.schemas import (
-    AnnualReport,
-    AnnualReportQuery,
-    OutcomeRow,
-    RemedyRow,
-    ReportDecision,
-    ReportTable,
-)
+from lgsco_api.reports import files, schemas, service
 from lgsco_api.statistics import queries as statistics
 
-router = APIRouter(prefix="/reports", tags=["reports"], responses=ERRORS)
+router = APIRouter(
+    prefix="/reports", tags=["reports"], responses=ERRORS, route_class=ClosedQueryRoute
+)
 
 CSV_DOC: dict[int | str, dict[str, Any]] = {
     200: {
@@ -42,12 +37,12 @@ CSV_DOC: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get("/annual", response_model=AnnualReport, responses={**NOT_FOUND, **CSV_DOC})
+@router.get("/annual", response_model=schemas.AnnualReport, responses={**NOT_FOUND, **CSV_DOC})
 async def annual_report(
     session: SessionDep,
     settings: SettingsDep,
     _: ReadDep,
-    query: Annotated[AnnualReportQuery, Query()],
+    query: Annotated[schemas.AnnualReportQuery, Query()],
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Any:
     """Decisions the LGSCO closed in the financial year about one organisation, as the tables
@@ -92,7 +87,7 @@ async def annual_report(
     return _csv(report, table, org.name)
 
 
-def _csv(report: AnnualReport, table: ReportTable, name: str) -> Any:
+def _csv(report: schemas.AnnualReport, table: schemas.ReportTable, name: str) -> Any:
     rows = files.table_rows(report, table, name)
     columns = _columns(table)
     filename = f"annual-{report.financial_year}-{table.value}.csv"
@@ -100,14 +95,14 @@ def _csv(report: AnnualReport, table: ReportTable, name: str) -> Any:
     return csvout.csv_response(columns, csvout.from_list(rows), filename, labels=labels)
 
 
-def _columns(table: ReportTable) -> list[str]:
-    if table is ReportTable.SUMMARY:
+def _columns(table: schemas.ReportTable) -> list[str]:
+    if table is schemas.ReportTable.SUMMARY:
         return ["organisation", "financial_year", *OutcomeCounts.model_fields]
-    if table is ReportTable.OUTCOMES:
-        return list(OutcomeRow.model_fields)
-    if table is ReportTable.REMEDIES:
-        return list(RemedyRow.model_fields)
-    return list(ReportDecision.model_fields)
+    if table is schemas.ReportTable.OUTCOMES:
+        return list(schemas.OutcomeRow.model_fields)
+    if table is schemas.ReportTable.REMEDIES:
+        return list(schemas.RemedyRow.model_fields)
+    return list(schemas.ReportDecision.model_fields)
 
 
 def _download(body: bytes, media_type: str, filename: str) -> Response:

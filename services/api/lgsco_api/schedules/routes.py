@@ -15,19 +15,11 @@ from lgsco_api.kit import pagination
 from lgsco_api.kit.auth import JobsWriteDep, RunsReadDep
 from lgsco_api.kit.deps import QueueDep, SessionDep, SettingsDep
 from lgsco_api.kit.errors import NotFound, Problem
-from lgsco_api.kit.query import NO_QUERY, PageQuery
+from lgsco_api.kit.query import ClosedQueryRoute, PageQuery
 from lgsco_api.kit.schemas import AUTH_ERRORS, ERRORS, NOT_FOUND, _problem_doc
 from lgsco_shared import runcontrol, schedules
-from lgsco_shared.schedules import (
-    ScheduleChange,
-    ScheduleCreate,
-    ScheduleInvalid,
-    ScheduleNotFound,
-    ScheduleRead,
-    ScheduleRunRead,
-)
 
-router = APIRouter(tags=["jobs"], responses=ERRORS)
+router = APIRouter(tags=["jobs"], responses=ERRORS, route_class=ClosedQueryRoute)
 MAX_ID = 2**31 - 1
 ScheduleId = Annotated[int, Path(ge=1, le=MAX_ID, examples=[1])]
 RunId = Annotated[int, Path(ge=1, le=MAX_ID, examples=[1])]
@@ -48,32 +40,34 @@ class Schedules(BaseModel):
     enabled: bool = Field(
         description="LGSCO_SCHEDULE_ENABLED on this deployment: false, no schedule runs."
     )
-    items: list[ScheduleRead]
+    items: list[schedules.ScheduleRead]
 
 
 class ScheduleRunPage(BaseModel):
-    items: list[ScheduleRunRead]
+    items: list[schedules.ScheduleRunRead]
     next_cursor: str | None
     limit: int
 
 
 class ScheduleStarted(BaseModel):
-    due: ScheduleRunRead = Field(description="The record of this run in the schedule's history.")
+    due: schedules.ScheduleRunRead = Field(
+        description="The record of this run in the schedule's history."
+    )
     run: RunRead
 
 
-def _problem(exc: ScheduleInvalid) -> Problem:
+def _problem(exc: schedules.ScheduleInvalid) -> Problem:
     detail = "; ".join(
         f"{e['in']} parameter '{e['parameter']}': {e['message']}" for e in exc.errors
     )
     return Problem(exc.status, detail, errors=exc.errors)
 
 
-def _not_found(exc: ScheduleNotFound) -> NotFound:
+def _not_found(exc: schedules.ScheduleNotFound) -> NotFound:
     return NotFound("schedule", exc.schedule_id, "See GET /v1/schedules.")
 
 
-@router.get("/schedules", response_model=Schedules, dependencies=NO_QUERY)
+@router.get("/schedules", response_model=Schedules)
 async def list_schedules(session: SessionDep, settings: SettingsDep, _: RunsReadDep) -> Schedules:
     """Every schedule: its kind and parameters, cron and time zone, the next five due times
     (UTC), the newest run it created, and the requests a day it is projected to make."""
@@ -84,89 +78,81 @@ async def list_schedules(session: SessionDep, settings: SettingsDep, _: RunsRead
 @router.post(
     "/schedules",
     status_code=201,
-    response_model=ScheduleRead,
+    response_model=schedules.ScheduleRead,
     responses={**AUTH_ERRORS, **CONFLICT, **INVALID_SCHEDULE},
-    dependencies=NO_QUERY,
 )
 async def create_schedule(
-    spec: Annotated[ScheduleCreate, Body()],
+    spec: Annotated[schedules.ScheduleCreate, Body()],
     principal: JobsWriteDep,
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
-) -> ScheduleRead:
+) -> schedules.ScheduleRead:
     """Create a schedule (scope jobs:write); it runs from its next due time, on any worker,
     without a restart. 422 for a bad cron or time zone, or a schedule projected to make more
     requests a day than LGSCO_SCHEDULE_MAX_REQUESTS_PER_DAY; 409 for a name in use."""
     try:
         created = await schedules.create_schedule(session, spec, settings, by=principal.name)
-    except ScheduleInvalid as exc:
+    except schedules.ScheduleInvalid as exc:
         raise _problem(exc) from None
     response.headers["Location"] = created.href
     return created
 
 
-@router.get(
-    "/schedules/{schedule_id}",
-    response_model=ScheduleRead,
-    responses=NOT_FOUND,
-    dependencies=NO_QUERY,
-)
+@router.get("/schedules/{schedule_id}", response_model=schedules.ScheduleRead, responses=NOT_FOUND)
 async def get_schedule(
     schedule_id: ScheduleId, session: SessionDep, settings: SettingsDep, _: RunsReadDep
-) -> ScheduleRead:
+) -> schedules.ScheduleRead:
     """One schedule, with its next five due times and projected requests a day."""
     try:
         return await schedules.get_schedule(session, schedule_id, settings)
-    except ScheduleNotFound as exc:
+    except schedules.ScheduleNotFound as exc:
         raise _not_found(exc) from None
 
 
 @router.patch(
     "/schedules/{schedule_id}",
-    response_model=ScheduleRead,
+    response_model=schedules.ScheduleRead,
     responses={**AUTH_ERRORS, **NOT_FOUND, **CONFLICT, **INVALID_SCHEDULE},
-    dependencies=NO_QUERY,
 )
 async def change_schedule(
     schedule_id: ScheduleId,
-    change: Annotated[ScheduleChange, Body()],
+    change: Annotated[schedules.ScheduleChange, Body()],
     principal: JobsWriteDep,
     session: SessionDep,
     settings: SettingsDep,
-) -> ScheduleRead:
+) -> schedules.ScheduleRead:
     """Change the fields sent (scope jobs:write); `enabled: false` pauses, `true` resumes. A
     new cron or time zone, or a resume, counts due times from now (nothing is caught up)."""
     try:
         return await schedules.change_schedule(
             session, schedule_id, change, settings, by=principal.name
         )
-    except ScheduleNotFound as exc:
+    except schedules.ScheduleNotFound as exc:
         raise _not_found(exc) from None
-    except ScheduleInvalid as exc:
+    except schedules.ScheduleInvalid as exc:
         raise _problem(exc) from None
 
 
 async def _set_enabled(
     schedule_id: int, enabled: bool, who: str | None, session: SessionDep, settings: SettingsDep
-) -> ScheduleRead:
+) -> schedules.ScheduleRead:
     try:
         return await schedules.set_enabled(session, schedule_id, enabled, settings, by=who)
-    except ScheduleNotFound as exc:
+    except schedules.ScheduleNotFound as exc:
         raise _not_found(exc) from None
-    except ScheduleInvalid as exc:
+    except schedules.ScheduleInvalid as exc:
         raise _problem(exc) from None
 
 
 @router.post(
     "/schedules/{schedule_id}/pause",
-    response_model=ScheduleRead,
+    response_model=schedules.ScheduleRead,
     responses={**AUTH_ERRORS, **NOT_FOUND},
-    dependencies=NO_QUERY,
 )
 async def pause_schedule(
     schedule_id: ScheduleId, principal: JobsWriteDep, session: SessionDep, settings: SettingsDep
-) -> ScheduleRead:
+) -> schedules.ScheduleRead:
     """Pause (scope jobs:write): no due time runs until it is resumed; a run under way goes on
     (cancel it with DELETE /v1/jobs/{id})."""
     return await _set_enabled(schedule_id, False, principal.name, session, settings)
@@ -174,24 +160,18 @@ async def pause_schedule(
 
 @router.post(
     "/schedules/{schedule_id}/resume",
-    response_model=ScheduleRead,
+    response_model=schedules.ScheduleRead,
     responses={**AUTH_ERRORS, **NOT_FOUND, **INVALID_SCHEDULE},
-    dependencies=NO_QUERY,
 )
 async def resume_schedule(
     schedule_id: ScheduleId, principal: JobsWriteDep, session: SessionDep, settings: SettingsDep
-) -> ScheduleRead:
+) -> schedules.ScheduleRead:
     """Resume (scope jobs:write): due times count from now; those passed while paused do not
     run."""
     return await _set_enabled(schedule_id, True, principal.name, session, settings)
 
 
-@router.delete(
-    "/schedules/{schedule_id}",
-    status_code=204,
-    responses={**AUTH_ERRORS, **NOT_FOUND},
-    dependencies=NO_QUERY,
-)
+@router.delete("/schedules/{schedule_id}", status_code=204, responses={**AUTH_ERRORS, **NOT_FOUND})
 async def delete_schedule(
     schedule_id: ScheduleId, _: JobsWriteDep, session: SessionDep
 ) -> Response:
@@ -199,7 +179,7 @@ async def delete_schedule(
     GET /v1/jobs."""
     try:
         await schedules.delete_schedule(session, schedule_id)
-    except ScheduleNotFound as exc:
+    except schedules.ScheduleNotFound as exc:
         raise _not_found(exc) from None
     return Response(status_code=204)
 
@@ -209,7 +189,6 @@ async def delete_schedule(
     status_code=202,
     response_model=ScheduleStarted,
     responses={**AUTH_ERRORS, **NOT_FOUND, **CONFLICT},
-    dependencies=NO_QUERY,
 )
 async def run_schedule_now(
     schedule_id: ScheduleId,
@@ -223,7 +202,7 @@ async def run_schedule_now(
     running."""
     try:
         started = await schedules.run_now(session, queue, schedule_id, by=principal.name)
-    except ScheduleNotFound as exc:
+    except schedules.ScheduleNotFound as exc:
         raise _not_found(exc) from None
     run = started.run
     for row in (started.record, run):
@@ -249,7 +228,7 @@ async def schedule_history(
         items, next_id = await schedules.history(
             session, schedule_id, before_id=pagination.decode_id(query.cursor), limit=query.limit
         )
-    except ScheduleNotFound as exc:
+    except schedules.ScheduleNotFound as exc:
         raise _not_found(exc) from None
     return ScheduleRunPage(
         items=items, next_cursor=pagination.encode_id(next_id), limit=query.limit
@@ -274,13 +253,7 @@ CANCEL_ERRORS: Responses = {
 }
 
 
-@router.delete(
-    "/jobs/{run_id}",
-    status_code=202,
-    response_model=RunRead,
-    responses=CANCEL_ERRORS,
-    dependencies=NO_QUERY,
-)
+@router.delete("/jobs/{run_id}", status_code=202, response_model=RunRead, responses=CANCEL_ERRORS)
 async def cancel_job(run_id: RunId, principal: JobsWriteDep, session: SessionDep) -> RunRead:
     """Cancel a run (scope jobs:write). A queued run is `cancelled` at once; a running crawl
     stops at its next checkpoint (between pages and windows) and ends `cancelled`, keeping its
@@ -289,11 +262,7 @@ async def cancel_job(run_id: RunId, principal: JobsWriteDep, session: SessionDep
 
 
 @router.post(
-    "/jobs/{run_id}/cancel",
-    status_code=202,
-    response_model=RunRead,
-    responses=CANCEL_ERRORS,
-    dependencies=NO_QUERY,
+    "/jobs/{run_id}/cancel", status_code=202, response_model=RunRead, responses=CANCEL_ERRORS
 )
 async def cancel_job_post(run_id: RunId, principal: JobsWriteDep, session: SessionDep) -> RunRead:
     """The same as DELETE /v1/jobs/{run_id}, for clients that cannot send DELETE."""

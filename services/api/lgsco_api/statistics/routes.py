@@ -10,25 +10,20 @@ from lgsco_api.decisions.criteria import DecisionFilters
 from lgsco_api.kit.auth import ReadDep
 from lgsco_api.kit.deps import SessionDep, known
 from lgsco_api.kit.known import unknown_organisation
+from lgsco_api.kit.query import ClosedQueryRoute
 from lgsco_api.kit.schemas import ERRORS, NOT_FOUND
 from lgsco_api.organisations.schemas import OutcomeCounts, counts_from_row
-from lgsco_api.statistics import queries
-from lgsco_api.statistics.schemas import (
-    Comparison,
-    ComparisonSide,
-    OrganisationYearQuery,
-    OutcomeGroup,
-    OutcomeStats,
-    OutcomeStatsQuery,
+from lgsco_api.statistics import queries, schemas
+
+router = APIRouter(
+    prefix="/stats", tags=["statistics"], responses=ERRORS, route_class=ClosedQueryRoute
 )
 
-router = APIRouter(prefix="/stats", tags=["statistics"], responses=ERRORS)
 
-
-@router.get("/outcomes", response_model=OutcomeStats)
+@router.get("/outcomes", response_model=schemas.OutcomeStats)
 async def outcome_stats(
-    session: SessionDep, query: Annotated[OutcomeStatsQuery, Query()], _: ReadDep
-) -> OutcomeStats:
+    session: SessionDep, query: Annotated[schemas.OutcomeStatsQuery, Query()], _: ReadDep
+) -> schemas.OutcomeStats:
     """Decisions by outcome, and the uphold rate, for any filter of /v1/decisions.
 
     The uphold rate is upheld / (upheld + not upheld): the share of complaints the Ombudsman
@@ -38,20 +33,23 @@ async def outcome_stats(
     filters, group_by = await known(session, query.criteria()), query.group_by
     total = await queries.overall(session, filters)
     rows = await queries.grouped(session, filters, group_by) if group_by else []
-    return OutcomeStats(
+    return schemas.OutcomeStats(
         filters=filters.applied(),
         group_by=group_by,
         overall=OutcomeCounts(**counts_from_row(total)),
-        groups=[OutcomeGroup(key=r["key"], parent=r["parent"], **counts_from_row(r)) for r in rows],
+        groups=[
+            schemas.OutcomeGroup(key=r["key"], parent=r["parent"], **counts_from_row(r))
+            for r in rows
+        ],
     )
 
 
-@router.get("/compare", response_model=Comparison, responses=NOT_FOUND)
+@router.get("/compare", response_model=schemas.Comparison, responses=NOT_FOUND)
 async def compare(
     session: SessionDep,
     _: ReadDep,
-    query: Annotated[OrganisationYearQuery, Query()],
-) -> Comparison:
+    query: Annotated[schemas.OrganisationYearQuery, Query()],
+) -> schemas.Comparison:
     """One organisation against all organisations and against organisations of the same kind.
 
     Compared on decisions, uphold rate and remedies agreed per upheld decision. `kind` is the
@@ -66,7 +64,7 @@ async def compare(
         raise await unknown_organisation(session, organisation)
     filters = DecisionFilters(financial_year=financial_year)
     this, kind, everyone, peer = await queries.compare_sides(session, filters, org)
-    return Comparison(
+    return schemas.Comparison(
         organisation={"id": org.id, "name": org.name, "kind": org.kind},
         financial_year=financial_year,
         kind=peer,
@@ -76,10 +74,10 @@ async def compare(
     )
 
 
-def _side(side: dict[str, Any]) -> ComparisonSide:
+def _side(side: dict[str, Any]) -> schemas.ComparisonSide:
     counts = counts_from_row(side["counts"])
     orgs, upheld = side["organisations"], counts["upheld"]
-    return ComparisonSide(
+    return schemas.ComparisonSide(
         **counts,
         organisations=orgs,
         decisions_per_organisation=round(side["links"] / orgs, 2) if orgs else None,

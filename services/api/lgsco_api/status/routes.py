@@ -8,11 +8,12 @@ from fastapi import APIRouter, Query, Request
 
 from lgsco_api.kit.auth import ReadDep
 from lgsco_api.kit.deps import SessionDep
+from lgsco_api.kit.query import ClosedQueryRoute
 from lgsco_api.kit.schemas import ERRORS
 from lgsco_api.status import service
 from lgsco_api.status.schemas import ServiceStatus, StatusQuery
 
-router = APIRouter(tags=["operations"], responses=ERRORS)
+router = APIRouter(tags=["operations"], responses=ERRORS, route_class=ClosedQueryRoute)
 
 
 @router.get("/status", response_model=ServiceStatus)

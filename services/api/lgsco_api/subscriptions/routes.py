@@ -13,37 +13,27 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Response
 from lgsco_api.kit.auth import Principal, require
 from lgsco_api.kit.deps import SessionDep, SettingsDep, invalid
 from lgsco_api.kit.errors import NotFound, Problem
-from lgsco_api.kit.query import NO_QUERY
+from lgsco_api.kit.query import ClosedQueryRoute
 from lgsco_api.kit.schemas import AUTH_ERRORS, ERRORS, NOT_FOUND, ProblemDetail
-from lgsco_api.subscriptions import queries
-from lgsco_api.subscriptions.schemas import (
-    DeliveryAttemptRead,
-    DeliveryPage,
-    DeliveryQuery,
-    DeliveryRead,
-    PingAccepted,
-    SubscriptionCreate,
-    SubscriptionCreated,
-    SubscriptionFilter,
-    SubscriptionPage,
-    SubscriptionRead,
-)
+from lgsco_api.subscriptions import queries, schemas
 from lgsco_shared import events, webhooks
 from lgsco_shared.domain import DeliveryStatus, SubscriptionStatus
 from lgsco_shared.models import Subscription
 
-router = APIRouter(tags=["subscriptions"], responses={**ERRORS, **AUTH_ERRORS})
+router = APIRouter(
+    tags=["subscriptions"], responses={**ERRORS, **AUTH_ERRORS}, route_class=ClosedQueryRoute
+)
 SubscriptionsWriteDep = Annotated[Principal, Depends(require("subscriptions:write"))]
 SubscriptionId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-def _read(subscription: Subscription) -> SubscriptionRead:
-    return SubscriptionRead(
+def _read(subscription: Subscription) -> schemas.SubscriptionRead:
+    return schemas.SubscriptionRead(
         id=subscription.id,
         owner=subscription.owner,
         callback_url=subscription.callback_url,
         events=subscription.events,
-        filter=SubscriptionFilter(**subscription.filters),
+        filter=schemas.SubscriptionFilter(**subscription.filters),
         due_soon_days=subscription.due_soon_days,
         status=subscription.status,
         suspended_reason=subscription.suspended_reason,
@@ -69,17 +59,16 @@ TOO_MANY: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/subscriptions",
     status_code=201,
-    response_model=SubscriptionCreated,
+    response_model=schemas.SubscriptionCreated,
     responses=TOO_MANY,
-    dependencies=NO_QUERY,
 )
 async def create_subscription(
-    body: Annotated[SubscriptionCreate, Body()],
+    body: Annotated[schemas.SubscriptionCreate, Body()],
     principal: SubscriptionsWriteDep,
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
-) -> SubscriptionCreated:
+) -> schemas.SubscriptionCreated:
     """Subscribe a callback URL to events (scope subscriptions:write).
 
     The callback must be https and resolve to public addresses (settings can allow http and
@@ -120,34 +109,29 @@ async def create_subscription(
     )
     await session.commit()
     response.headers["Location"] = f"/v1/subscriptions/{subscription.id}"
-    return SubscriptionCreated(**_read(subscription).model_dump(), secret=secret)
+    return schemas.SubscriptionCreated(**_read(subscription).model_dump(), secret=secret)
 
 
-@router.get("/subscriptions", response_model=SubscriptionPage, dependencies=NO_QUERY)
+@router.get("/subscriptions", response_model=schemas.SubscriptionPage)
 async def list_subscriptions(
     principal: SubscriptionsWriteDep, session: SessionDep
-) -> SubscriptionPage:
+) -> schemas.SubscriptionPage:
     """Your subscriptions (an admin key sees everyone's)."""
     owner = None if principal.has("admin") else principal.name
-    return SubscriptionPage(items=[_read(s) for s in await queries.visible(session, owner)])
+    return schemas.SubscriptionPage(items=[_read(s) for s in await queries.visible(session, owner)])
 
 
 @router.get(
-    "/subscriptions/{subscription_id}",
-    response_model=SubscriptionRead,
-    responses=NOT_FOUND,
-    dependencies=NO_QUERY,
+    "/subscriptions/{subscription_id}", response_model=schemas.SubscriptionRead, responses=NOT_FOUND
 )
 async def get_subscription(
     subscription_id: SubscriptionId, principal: SubscriptionsWriteDep, session: SessionDep
-) -> SubscriptionRead:
+) -> schemas.SubscriptionRead:
     """One subscription, with its status and, if suspended, why."""
     return _read(await _owned(session, principal, subscription_id))
 
 
-@router.delete(
-    "/subscriptions/{subscription_id}", status_code=204, responses=NOT_FOUND, dependencies=NO_QUERY
-)
+@router.delete("/subscriptions/{subscription_id}", status_code=204, responses=NOT_FOUND)
 async def delete_subscription(
     subscription_id: SubscriptionId, principal: SubscriptionsWriteDep, session: SessionDep
 ) -> Response:
@@ -161,13 +145,12 @@ async def delete_subscription(
 @router.post(
     "/subscriptions/{subscription_id}/ping",
     status_code=202,
-    response_model=PingAccepted,
+    response_model=schemas.PingAccepted,
     responses=NOT_FOUND,
-    dependencies=NO_QUERY,
 )
 async def ping_subscription(
     subscription_id: SubscriptionId, principal: SubscriptionsWriteDep, session: SessionDep
-) -> PingAccepted:
+) -> schemas.PingAccepted:
     """Queue a signed `ping` event to this subscription only, to test the receiving end."""
     subscription = await _owned(session, principal, subscription_id)
     if subscription.status != SubscriptionStatus.ACTIVE:
@@ -178,24 +161,26 @@ async def ping_subscription(
         )
     event = await events.ping(session, subscription.id)
     await session.commit()
-    return PingAccepted(event_id=f"evt_{event.id}")
+    return schemas.PingAccepted(event_id=f"evt_{event.id}")
 
 
 @router.get(
-    "/subscriptions/{subscription_id}/deliveries", response_model=DeliveryPage, responses=NOT_FOUND
+    "/subscriptions/{subscription_id}/deliveries",
+    response_model=schemas.DeliveryPage,
+    responses=NOT_FOUND,
 )
 async def list_deliveries(
     subscription_id: SubscriptionId,
     principal: SubscriptionsWriteDep,
     session: SessionDep,
-    query: Annotated[DeliveryQuery, Query()],
-) -> DeliveryPage:
+    query: Annotated[schemas.DeliveryQuery, Query()],
+) -> schemas.DeliveryPage:
     """Recent deliveries, newest first, each with every attempt (status code or error, time)."""
     await _owned(session, principal, subscription_id)
     rows = await queries.deliveries(session, subscription_id, query.limit)
-    return DeliveryPage(
+    return schemas.DeliveryPage(
         items=[
-            DeliveryRead(
+            schemas.DeliveryRead(
                 id=d.id,
                 event_id=f"evt_{e.id}",
                 event_type=e.type,
@@ -204,7 +189,7 @@ async def list_deliveries(
                 next_attempt_at=d.next_attempt_at if d.status == DeliveryStatus.PENDING else None,
                 delivered_at=d.delivered_at,
                 history=[
-                    DeliveryAttemptRead(
+                    schemas.DeliveryAttemptRead(
                         attempted_at=a.attempted_at,
                         status_code=a.status_code,
                         error=a.error,
