@@ -9,6 +9,7 @@ from lgsco_shared.models.page import RawPage
 from lgsco_shared.models.remedy import Remedy, RemedyEvent
 from lgsco_shared.models.schedule import Schedule, ScheduleRun
 from lgsco_shared.models.subscription import Delivery, DeliveryAttempt, Event, Subscription
+from lgsco_shared.models.summary import OutcomeSummary
 
 __all__ = [
     "ApiKey",
@@ -24,6 +25,7 @@ __all__ = [
     "IngestRun",
     "ListingFetch",
     "Organisation",
+    "OutcomeSummary",
     "RawPage",
     "Remedy",
     "RemedyEvent",

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lgsco_api.decisions.criteria import DecisionFilters
 from lgsco_api.decisions.filters import decision_conditions, financial_year_label, organisation_ids
 from lgsco_api.kit.rows import fetch_all, fetch_one, fetch_scalar
+from lgsco_api.statistics import summary
 from lgsco_api.statistics.criteria import GroupBy
 from lgsco_api.statistics.outcomes import outcome_columns
 from lgsco_shared.domain import OrganisationKind, Outcome
@@ -23,6 +24,12 @@ OrganisationRow = Row[int, str, OrganisationKind]  # id, name, kind
 
 
 async def overall(session: AsyncSession, filters: DecisionFilters) -> RowMapping:
+    """Outcome counts of the decisions the filters select: from the summary where it holds
+    them exactly, else counted over the decisions."""
+    if summary.summary_answers(filters):
+        scope = await summary.organisation_scope(session, filters)
+        if scope is not None:
+            return await summary.overall(session, filters, scope)
     query = select(*outcome_columns()).where(*decision_conditions(filters))
     row = await fetch_one(session, query)
     assert row is not None  # an aggregate without GROUP BY always returns one row
@@ -46,6 +53,11 @@ def _group_key(group_by: GroupBy) -> tuple[Any, Any]:
 async def grouped(
     session: AsyncSession, filters: DecisionFilters, group_by: GroupBy
 ) -> list[RowMapping]:
+    """One row of outcome counts per group (see `overall` for where they are read)."""
+    if summary.summary_answers(filters, group_by):
+        scope = await summary.organisation_scope(session, filters)
+        if scope is not None:
+            return await summary.grouped(session, filters, group_by, scope)
     key, parent = _group_key(group_by)
     query = select(key.label("key"), parent.label("parent"), *outcome_columns()).where(
         *decision_conditions(filters)
@@ -57,7 +69,7 @@ async def grouped(
     if group_by in (GroupBy.FINANCIAL_YEAR, GroupBy.MONTH):
         query = query.order_by(key.desc().nulls_last())
     else:
-        query = query.order_by(func.count().desc(), key.nulls_last())
+        query = query.order_by(func.count().desc(), key.nulls_last(), parent.nulls_last())
     return await fetch_all(session, query)
 
 

@@ -1,0 +1,135 @@
+"""Outcome statistics read from `outcome_summary` (counts kept by triggers, see migration 0010)
+instead of counted over every decision, for the filters the summary can answer exactly.
+
+The summary holds counts by organisation, category, subcategory, month, status and outcome, so
+it answers those filters, date ranges that start and end on month boundaries (financial years
+do), and one organisation. Anything finer (full text, remedies, a day within a month, several
+organisations, grouping by organisation within one) is counted over the decisions, as before:
+`summary_answers` decides, and tests/api/test_outcome_summary.py checks both ways give the
+same numbers.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, RowMapping, String, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lgsco_api.decisions.criteria import DecisionFilters
+from lgsco_api.decisions.filters import financial_year_label, organisation_ids
+from lgsco_api.kit.rows import fetch_all, fetch_one
+from lgsco_api.kit.years import financial_year_bounds
+from lgsco_api.statistics.criteria import GroupBy
+from lgsco_shared.domain import Outcome
+from lgsco_shared.models import Organisation, OutcomeSummary
+from lgsco_shared.models.summary import EVERY_DECISION
+
+S = OutcomeSummary
+
+
+def summary_answers(filters: DecisionFilters, group_by: GroupBy | None = None) -> bool:
+    """Whether the summary holds exactly what these filters count."""
+    f = filters
+    if f.q is not None or f.has_remedy is not None or f.republished is not None:
+        return False
+    if f.changed_since is not None or len(f.organisation) > 1:
+        return False
+    if f.organisation and group_by is GroupBy.ORGANISATION:
+        return False  # the other organisations its decisions name are not in the summary
+    if f.decided_from is not None and f.decided_from.day != 1:
+        return False
+    return f.decided_to is None or (f.decided_to + timedelta(days=1)).day == 1
+
+
+async def organisation_scope(session: AsyncSession, filters: DecisionFilters) -> int | None:
+    """The summary's organisation_id for these filters: 0 (every decision once) without an
+    organisation; the one it names; None when the name matches several (counted live)."""
+    if not filters.organisation:
+        return EVERY_DECISION
+    conn = await session.connection()
+    found = (
+        await conn.execute(
+            select(Organisation.id).where(organisation_ids(filters.organisation)).limit(2)
+        )
+    ).all()
+    if len(found) > 1:
+        return None
+    return found[0][0] if found else -1  # -1: no organisation, so no rows (as live: zero)
+
+
+def _conditions(filters: DecisionFilters, organisation_id: int) -> list[ColumnElement[bool]]:
+    f = filters
+    out: list[ColumnElement[bool]] = [S.organisation_id == organisation_id]
+    if f.category is not None:
+        out.append(func.lower(S.category) == f.category.strip().lower())
+    if f.subcategory is not None:
+        out.append(func.lower(S.subcategory) == f.subcategory.strip().lower())
+    if f.outcome:
+        out.append(S.outcome.in_([o.value for o in f.outcome]))
+    if f.status is not None:
+        out.append(S.status == f.status.value)
+    if f.decided_from is not None:
+        out.append(S.month >= f.decided_from)
+    if f.decided_to is not None:
+        out.append(S.month <= f.decided_to)
+    if f.financial_year is not None:
+        start, end = financial_year_bounds(f.financial_year)
+        out += [S.month >= start, S.month <= end]
+    return out
+
+
+def _columns() -> list[Any]:
+    def total(*conditions: Any) -> Any:
+        summed = func.sum(S.decisions).filter(*conditions) if conditions else func.sum(S.decisions)
+        return func.coalesce(summed, 0)
+
+    return [
+        total().label("decisions"),
+        total(S.outcome == Outcome.UPHELD.value).label("upheld"),
+        total(S.outcome == Outcome.NOT_UPHELD.value).label("not_upheld"),
+        total(S.outcome == Outcome.CLOSED_AFTER_INITIAL_ENQUIRIES.value).label(
+            "closed_after_initial_enquiries"
+        ),
+        total(S.outcome.is_(None)).label("unknown"),
+    ]
+
+
+async def overall(session: AsyncSession, filters: DecisionFilters, scope: int) -> RowMapping:
+    row = await fetch_one(session, select(*_columns()).where(*_conditions(filters, scope)))
+    assert row is not None  # an aggregate without GROUP BY always returns one row
+    return row
+
+
+def _group_key(group_by: GroupBy) -> tuple[Any, Any]:
+    none = literal(None, String)
+    if group_by is GroupBy.ORGANISATION:
+        return Organisation.name, none
+    if group_by is GroupBy.CATEGORY:
+        return S.category, none
+    if group_by is GroupBy.SUBCATEGORY:
+        return S.subcategory, S.category
+    if group_by is GroupBy.FINANCIAL_YEAR:
+        return financial_year_label(S.month), none
+    return func.to_char(S.month, "YYYY-MM"), none
+
+
+async def grouped(
+    session: AsyncSession, filters: DecisionFilters, group_by: GroupBy, scope: int
+) -> list[RowMapping]:
+    """Rows as statistics.queries.grouped returns them, in the same order."""
+    key, parent = _group_key(group_by)
+    columns = _columns()
+    query = select(key.label("key"), parent.label("parent"), *columns)
+    if group_by is GroupBy.ORGANISATION:
+        query = query.join(Organisation, Organisation.id == S.organisation_id)
+        query = query.where(*_conditions(filters, EVERY_DECISION)[1:], S.organisation_id != 0)
+    else:
+        query = query.where(*_conditions(filters, scope))
+    query = query.group_by(key, parent).having(func.sum(S.decisions) > 0)
+    if group_by in (GroupBy.FINANCIAL_YEAR, GroupBy.MONTH):
+        query = query.order_by(key.desc().nulls_last())
+    else:
+        query = query.order_by(columns[0].desc(), key.nulls_last(), parent.nulls_last())
+    return await fetch_all(session, query)
