@@ -132,20 +132,14 @@ FILTERS = [
 
 
 async def live(session: AsyncSession, filters: DecisionFilters, group_by: GroupBy | None) -> Any:
-    """The same statistic with the summary bypassed: a full-text-free filter it cannot take
-    (`has_remedy` either way) forces the count over the decisions, so compare two halves."""
-    parts = [filters.model_copy(update={"has_remedy": flag}) for flag in (True, False)]
+    """The same statistic counted over the decisions."""
     if group_by is None:
-        rows = [await queries.overall(session, p) for p in parts]
-        return {k: sum(int(r[k]) for r in rows) for k in rows[0]}
-    merged: dict[tuple[Any, Any], dict[str, int]] = {}
-    for p in parts:
-        for row in await queries.grouped(session, p, group_by):
-            into = merged.setdefault((row["key"], row["parent"]), {})
-            for k, v in row.items():
-                if k not in ("key", "parent"):
-                    into[k] = into.get(k, 0) + int(v)
-    return merged
+        row = await queries.counted_overall(session, filters)
+        return {k: int(v) for k, v in row.items()}
+    return {
+        (r["key"], r["parent"]): {k: int(v) for k, v in r.items() if k not in ("key", "parent")}
+        for r in await queries.counted_grouped(session, filters, group_by)
+    }
 
 
 @pytest.mark.parametrize("group_by", [None, *GroupBy])

@@ -30,6 +30,11 @@ async def overall(session: AsyncSession, filters: DecisionFilters) -> RowMapping
         scope = await summary.organisation_scope(session, filters)
         if scope is not None:
             return await summary.overall(session, filters, scope)
+    return await counted_overall(session, filters)
+
+
+async def counted_overall(session: AsyncSession, filters: DecisionFilters) -> RowMapping:
+    """`overall` counted over the decisions, whatever the filters."""
     query = select(*outcome_columns()).where(*decision_conditions(filters))
     row = await fetch_one(session, query)
     assert row is not None  # an aggregate without GROUP BY always returns one row
@@ -58,6 +63,13 @@ async def grouped(
         scope = await summary.organisation_scope(session, filters)
         if scope is not None:
             return await summary.grouped(session, filters, group_by, scope)
+    return await counted_grouped(session, filters, group_by)
+
+
+async def counted_grouped(
+    session: AsyncSession, filters: DecisionFilters, group_by: GroupBy
+) -> list[RowMapping]:
+    """`grouped` counted over the decisions, whatever the filters."""
     key, parent = _group_key(group_by)
     query = select(key.label("key"), parent.label("parent"), *outcome_columns()).where(
         *decision_conditions(filters)
