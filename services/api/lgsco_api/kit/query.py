@@ -51,10 +51,6 @@ class QueryModel(BaseModel):
                 raise ValueError("value is not acceptable")
         return value
 
-    @classmethod
-    def names(cls) -> list[str]:
-        return [field.alias or name for name, field in cls.model_fields.items()]
-
 
 class NoQuery(QueryModel):
     """The query string of an endpoint that takes no parameters."""
