@@ -6,6 +6,7 @@ round trip, and a name that matches nothing simply matches no decisions.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
@@ -47,31 +48,54 @@ def decisions_about(keys: tuple[str, ...]) -> Select[int]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Dimensions:
+    """The columns decisions are filtered and grouped by: the decisions' own, or those of the
+    outcome summary that counts them (statistics/summary.py)."""
+
+    category: Any
+    subcategory: Any
+    outcome: Any
+    day: Any  # the decision date, or the first day of its month
+    status: Any
+
+
+DECISION = Dimensions(
+    Decision.category, Decision.subcategory, Decision.outcome, Decision.decided_on, Decision.status
+)
+
+
+def dimension_conditions(f: DecisionFilters, d: Dimensions) -> list[ColumnElement[bool]]:
+    """WHERE conditions for the filters on category, subcategory, outcome, dates and status."""
+    out: list[ColumnElement[bool]] = []
+    if f.category is not None:
+        out.append(func.lower(d.category) == f.category.strip().lower())
+    if f.subcategory is not None:
+        out.append(func.lower(d.subcategory) == f.subcategory.strip().lower())
+    if f.outcome:
+        out.append(d.outcome.in_(list(f.outcome)))
+    if f.decided_from is not None:
+        out.append(d.day >= f.decided_from)
+    if f.decided_to is not None:
+        out.append(d.day <= f.decided_to)
+    if f.financial_year is not None:
+        start, end = financial_year_bounds(f.financial_year)
+        out.append(and_(d.day >= start, d.day <= end))
+    if f.status is not None:
+        out.append(d.status == f.status)
+    return out
+
+
 def decision_conditions(filters: DecisionFilters) -> list[ColumnElement[bool]]:
     """WHERE conditions for every filter given (ANDed by the caller)."""
     f = filters
-    out: list[ColumnElement[bool]] = []
+    out = dimension_conditions(f, DECISION)
     if f.organisation:
         out.append(Decision.id.in_(decisions_about(f.organisation)))
-    if f.category is not None:
-        out.append(func.lower(Decision.category) == f.category.strip().lower())
-    if f.subcategory is not None:
-        out.append(func.lower(Decision.subcategory) == f.subcategory.strip().lower())
-    if f.outcome:
-        out.append(Decision.outcome.in_(list(f.outcome)))
-    if f.decided_from is not None:
-        out.append(Decision.decided_on >= f.decided_from)
-    if f.decided_to is not None:
-        out.append(Decision.decided_on <= f.decided_to)
-    if f.financial_year is not None:
-        start, end = financial_year_bounds(f.financial_year)
-        out.append(and_(Decision.decided_on >= start, Decision.decided_on <= end))
     if f.q is not None:
         out.append(Decision.search_vector.op("@@")(tsquery(f.q)))
     if f.has_remedy is not None:
         out.append(Decision.has_remedy.is_(f.has_remedy))
-    if f.status is not None:
-        out.append(Decision.status == f.status)
     if f.republished is not None:
         out.append(
             Decision.republished_on.isnot(None)

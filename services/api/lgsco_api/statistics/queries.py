@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, RowMapping, func, literal, select
+from sqlalchemy import ColumnElement, Row, RowMapping, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lgsco_api.decisions.criteria import DecisionFilters
-from lgsco_api.decisions.filters import decision_conditions, financial_year_label, organisation_ids
+from lgsco_api.decisions.filters import DECISION, decision_conditions, organisation_ids
 from lgsco_api.kit.rows import fetch_all, fetch_one, fetch_scalar
 from lgsco_api.statistics import summary
 from lgsco_api.statistics.criteria import GroupBy
-from lgsco_api.statistics.outcomes import outcome_columns
+from lgsco_api.statistics.outcomes import group_key, in_group_order, outcome_columns
 from lgsco_shared.domain import OrganisationKind, Outcome
 from lgsco_shared.models import Decision, DecisionOrganisation, Organisation, Remedy
 
@@ -41,20 +41,6 @@ async def counted_overall(session: AsyncSession, filters: DecisionFilters) -> Ro
     return row
 
 
-def _group_key(group_by: GroupBy) -> tuple[Any, Any]:
-    """(key, parent) expressions for a grouping."""
-    none = literal(None)
-    if group_by is GroupBy.ORGANISATION:
-        return Organisation.name, none
-    if group_by is GroupBy.CATEGORY:
-        return Decision.category, none
-    if group_by is GroupBy.SUBCATEGORY:
-        return Decision.subcategory, Decision.category
-    if group_by is GroupBy.FINANCIAL_YEAR:
-        return financial_year_label(Decision.decided_on), none
-    return func.to_char(Decision.decided_on, "YYYY-MM"), none
-
-
 async def grouped(
     session: AsyncSession, filters: DecisionFilters, group_by: GroupBy
 ) -> list[RowMapping]:
@@ -70,19 +56,14 @@ async def counted_grouped(
     session: AsyncSession, filters: DecisionFilters, group_by: GroupBy
 ) -> list[RowMapping]:
     """`grouped` counted over the decisions, whatever the filters."""
-    key, parent = _group_key(group_by)
+    key, parent = group_key(group_by, DECISION)
     query = select(key.label("key"), parent.label("parent"), *outcome_columns()).where(
         *decision_conditions(filters)
     )
     if group_by is GroupBy.ORGANISATION:
         query = query.join(DecisionOrganisation, DecisionOrganisation.decision_id == Decision.id)
         query = query.join(Organisation, Organisation.id == DecisionOrganisation.organisation_id)
-    query = query.group_by(key, parent)
-    if group_by in (GroupBy.FINANCIAL_YEAR, GroupBy.MONTH):
-        query = query.order_by(key.desc().nulls_last())
-    else:
-        query = query.order_by(func.count().desc(), key.nulls_last(), parent.nulls_last())
-    return await fetch_all(session, query)
+    return await fetch_all(session, in_group_order(query, group_by, key, parent, func.count()))
 
 
 async def find_organisation(session: AsyncSession, key: str) -> Organisation | None:

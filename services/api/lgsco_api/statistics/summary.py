@@ -14,14 +14,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, String, func, literal, select
+from sqlalchemy import ColumnElement, RowMapping, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lgsco_api.decisions.criteria import DecisionFilters
-from lgsco_api.decisions.filters import financial_year_label, organisation_ids
+from lgsco_api.decisions.filters import Dimensions, dimension_conditions, organisation_ids
 from lgsco_api.kit.rows import fetch_all, fetch_one
-from lgsco_api.kit.years import financial_year_bounds
 from lgsco_api.statistics.criteria import GroupBy
+from lgsco_api.statistics.outcomes import group_key, in_group_order
 from lgsco_shared.domain import Outcome
 from lgsco_shared.models import Organisation, OutcomeSummary
 from lgsco_shared.models.summary import EVERY_DECISION
@@ -59,25 +59,11 @@ async def organisation_scope(session: AsyncSession, filters: DecisionFilters) ->
     return found[0][0] if found else -1  # -1: no organisation, so no rows (as live: zero)
 
 
+SUMMARY = Dimensions(S.category, S.subcategory, S.outcome, S.month, S.status)
+
+
 def _conditions(filters: DecisionFilters, organisation_id: int) -> list[ColumnElement[bool]]:
-    f = filters
-    out: list[ColumnElement[bool]] = [S.organisation_id == organisation_id]
-    if f.category is not None:
-        out.append(func.lower(S.category) == f.category.strip().lower())
-    if f.subcategory is not None:
-        out.append(func.lower(S.subcategory) == f.subcategory.strip().lower())
-    if f.outcome:
-        out.append(S.outcome.in_([o.value for o in f.outcome]))
-    if f.status is not None:
-        out.append(S.status == f.status.value)
-    if f.decided_from is not None:
-        out.append(S.month >= f.decided_from)
-    if f.decided_to is not None:
-        out.append(S.month <= f.decided_to)
-    if f.financial_year is not None:
-        start, end = financial_year_bounds(f.financial_year)
-        out += [S.month >= start, S.month <= end]
-    return out
+    return [S.organisation_id == organisation_id, *dimension_conditions(filters, SUMMARY)]
 
 
 def _columns() -> list[Any]:
@@ -102,24 +88,11 @@ async def overall(session: AsyncSession, filters: DecisionFilters, scope: int) -
     return row
 
 
-def _group_key(group_by: GroupBy) -> tuple[Any, Any]:
-    none = literal(None, String)
-    if group_by is GroupBy.ORGANISATION:
-        return Organisation.name, none
-    if group_by is GroupBy.CATEGORY:
-        return S.category, none
-    if group_by is GroupBy.SUBCATEGORY:
-        return S.subcategory, S.category
-    if group_by is GroupBy.FINANCIAL_YEAR:
-        return financial_year_label(S.month), none
-    return func.to_char(S.month, "YYYY-MM"), none
-
-
 async def grouped(
     session: AsyncSession, filters: DecisionFilters, group_by: GroupBy, scope: int
 ) -> list[RowMapping]:
     """Rows as statistics.queries.grouped returns them, in the same order."""
-    key, parent = _group_key(group_by)
+    key, parent = group_key(group_by, SUMMARY)
     columns = _columns()
     query = select(key.label("key"), parent.label("parent"), *columns)
     if group_by is GroupBy.ORGANISATION:
@@ -127,9 +100,5 @@ async def grouped(
         query = query.where(*_conditions(filters, EVERY_DECISION)[1:], S.organisation_id != 0)
     else:
         query = query.where(*_conditions(filters, scope))
-    query = query.group_by(key, parent).having(func.sum(S.decisions) > 0)
-    if group_by in (GroupBy.FINANCIAL_YEAR, GroupBy.MONTH):
-        query = query.order_by(key.desc().nulls_last())
-    else:
-        query = query.order_by(columns[0].desc(), key.nulls_last(), parent.nulls_last())
-    return await fetch_all(session, query)
+    query = query.having(func.sum(S.decisions) > 0)
+    return await fetch_all(session, in_group_order(query, group_by, key, parent, columns[0]))
