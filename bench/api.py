@@ -10,6 +10,7 @@ same SQL straight on asyncpg (the floor), round after round.
 from __future__ import annotations
 
 import asyncio
+import os
 import pickle
 import subprocess
 from collections.abc import Iterator
@@ -73,6 +74,8 @@ def api_process(database_url: str, redis_url: str) -> Iterator[str]:
         LGSCO_API_PORT=str(port),
         LGSCO_RATE_LIMIT_PER_MINUTE=UNLIMITED,
         LGSCO_RATE_LIMIT_PER_KEY_PER_MINUTE=UNLIMITED,
+        # How many matches a search ranks: set it to measure search at another bound.
+        LGSCO_SEARCH_RANKED=os.environ.get("LGSCO_SEARCH_RANKED", "1000"),
     )
     with (WORK / "api.log").open("w") as log:
         process = subprocess.Popen(
@@ -112,7 +115,8 @@ def run(svc: Services, database_url: str, *, total: int, rounds: int, seconds: f
     copied = asyncio.run(topup.fill(database_url, total))
     decisions, remedies = asyncio.run(_counts(database_url))
     say("api: choosing URLs and capturing the SQL the API runs for them")
-    urls, statements = workload.plan(database_url, svc.redis_url)
+    token = asyncio.run(workload.bench_key(database_url))
+    urls, statements = workload.plan(database_url, svc.redis_url, token)
     say("api: EXPLAIN ANALYZE")
     explained = [
         e
@@ -126,7 +130,7 @@ def run(svc: Services, database_url: str, *, total: int, rounds: int, seconds: f
     with api_process(database_url, svc.redis_url) as base_url:
         for r in range(rounds):
             say(f"api: load round {r + 1}/{rounds} (API and asyncpg floor, concurrency 1 and 32)")
-            plan = Plan(base_url, database_url, urls, statements, _steps(r, seconds))
+            plan = Plan(base_url, database_url, urls, statements, _steps(r, seconds), token)
             plan_file.write_bytes(pickle.dumps(plan))
             runs += run_json(["-m", "bench.loadgen", str(plan_file)])["steps"]
     result = ApiResult(decisions, remedies, copied, rounds, seconds, explained=explained)

@@ -23,6 +23,7 @@ import httpx
 import uvloop
 
 from bench.common import asyncpg_args, percentile
+from bench.workload import headers_for
 
 Statement = tuple[str, tuple[Any, ...]]
 WARMUP_SECONDS = 0.5
@@ -43,6 +44,7 @@ class Plan:
     urls: dict[str, list[str]]  # endpoint -> paths with query
     statements: dict[str, list[list[Statement]]]  # endpoint -> per URL, the SQL the API ran
     steps: list[Step]
+    token: str  # an API key, sent where the endpoint needs one (workload.headers_for)
 
 
 async def _drive(
@@ -90,7 +92,8 @@ async def run_http(plan: Plan, step: Step) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=plan.base_url, limits=limits, timeout=30) as client:
 
         async def one(i: int) -> bool:
-            response = await client.get(urls[i % len(urls)])
+            path = urls[i % len(urls)]
+            response = await client.get(path, headers=headers_for(path, plan.token))
             return response.status_code == 200
 
         return await _drive(one, step.concurrency, step.seconds)

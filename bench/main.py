@@ -40,6 +40,8 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--only", default=",".join(STAGES), help="stages, e.g. parse,startup")
     p.add_argument("--output", type=Path, help="default bench/results.md (--quick: bench/.work/)")
     p.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    p.add_argument("--database", help="the api stage on a database an earlier --keep run left "
+                   "(no crawl)")  # fmt: skip
     args = p.parse_args(argv)
     quick = args.quick
     args.scale = args.scale or (300 if quick else DEFAULT_SCALE)
@@ -52,7 +54,7 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     args.stages = [s.strip() for s in args.only.split(",") if s.strip()]
     if unknown := set(args.stages) - set(STAGES):
         p.error(f"unknown stage(s) {sorted(unknown)}; choose from {', '.join(STAGES)}")
-    if "api" in args.stages and "crawl" not in args.stages:
+    if "api" in args.stages and "crawl" not in args.stages and not args.database:
         args.stages.insert(args.stages.index("api"), "crawl")  # the API reads what it crawled
     return args
 
@@ -82,7 +84,7 @@ def main(argv: list[str]) -> int:
             )
         try:
             if "api" in args.stages:
-                url = results["crawl"].database_url
+                url = args.database or results["crawl"].database_url
                 results["api"] = api.run(
                     svc, url, total=args.total, rounds=args.rounds, seconds=args.seconds
                 )

@@ -36,9 +36,10 @@ JOIN organisation o ON o.name = m.organisation
 """
 _REMEDY_COPY = """
 INSERT INTO remedy (decision_id, fingerprint, position, type, sentence, amount, payee,
-    deadline_text, due_on, current, status, revision)
+    deadline_text, due_on, current, status, revision, commitment, status_source)
 SELECT d.id, r.fingerprint, r.position, r.type, r.sentence, r.amount, r.payee, r.deadline_text,
-    r.due_on + (d.decided_on - s.decided_on), r.current, r.status, 1
+    r.due_on + (d.decided_on - s.decided_on), r.current, r.status, 1, r.commitment,
+    r.status_source
 FROM bench_copy m JOIN decision d ON d.reference = m.reference
 JOIN decision s ON s.reference = m.source JOIN remedy r ON r.decision_id = s.id
 """

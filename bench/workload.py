@@ -13,8 +13,28 @@ import httpx
 from sqlalchemy import event
 
 from bench.common import fetch
+from lgsco_api.keys import service as keys
 from lgsco_api.main import create_app
+from lgsco_shared.db import make_engine, make_sessionmaker
 from lgsco_shared.settings import Settings
+
+PRIVATE = ("/v1/remedies",)  # council data: a key is needed even where reads are open
+
+
+def headers_for(path: str, token: str) -> dict[str, str]:
+    """The Authorization a council system would send for `path` (none for public data)."""
+    return {"Authorization": f"Bearer {token}"} if path.startswith(PRIVATE) else {}
+
+
+async def bench_key(database_url: str) -> str:
+    """A key with scope read, for the endpoints that need one."""
+    engine = make_engine(database_url)
+    async with make_sessionmaker(engine)() as session:
+        _key, token = await keys.create_key(session, f"bench-{random.randrange(10**9)}", ["read"])
+        await session.commit()
+    await engine.dispose()
+    return token
+
 
 Statement = tuple[str, tuple[Any, ...]]
 TERMS = (
@@ -104,7 +124,7 @@ async def urls(database_url: str, seed: int = 1) -> dict[str, list[str]]:
 
 
 async def capture(
-    database_url: str, redis_url: str, plan_urls: dict[str, list[str]]
+    database_url: str, redis_url: str, plan_urls: dict[str, list[str]], token: str
 ) -> dict[str, list[list[Statement]]]:
     """Call every URL on the app in-process; the SQL it sent, per URL. Non-200 is an error."""
     settings = Settings(_env_file=None, rate_limit_per_minute=0, log_level="WARNING")  # type: ignore[call-arg]
@@ -123,7 +143,7 @@ async def capture(
                 out[endpoint] = []
                 for path in paths:
                     captured.clear()
-                    response = await client.get(path)
+                    response = await client.get(path, headers=headers_for(path, token))
                     if response.status_code != 200:
                         said = f"{response.status_code}: {response.text[:500]}"
                         raise RuntimeError(f"{path} answered {said}")
@@ -131,6 +151,8 @@ async def capture(
     return out
 
 
-def plan(database_url: str, redis_url: str) -> tuple[dict[str, list[str]], dict[str, Any]]:
+def plan(
+    database_url: str, redis_url: str, token: str
+) -> tuple[dict[str, list[str]], dict[str, Any]]:
     plan_urls = asyncio.run(urls(database_url))
-    return plan_urls, asyncio.run(capture(database_url, redis_url, plan_urls))
+    return plan_urls, asyncio.run(capture(database_url, redis_url, plan_urls, token))

@@ -70,13 +70,21 @@ def async_url(url: str) -> str:
 
 
 CONNECT_TIMEOUT = 5  # seconds to open a connection: a dead server costs a request no more
+# The default random_page_cost (4) models spinning disks: with it the planner answers a search
+# for a common word ("apologise" matches a third of the decisions) by reading, and decompressing,
+# every stored search vector (about 300 ms at 60,000 decisions) instead of the GIN index's
+# bitmap (about 30 ms). 1.1 is the usual figure for SSD-backed and managed PostgreSQL.
+RANDOM_PAGE_COST = "1.1"
 
 
 def make_engine(url: str, *, pool: bool = True, statement_timeout_ms: int = 30_000) -> AsyncEngine:
     """An asyncpg engine; `pool=False` for short-lived processes and tests."""
     kwargs: dict[str, object] = {
         "connect_args": {
-            "server_settings": {"statement_timeout": str(statement_timeout_ms)},
+            "server_settings": {
+                "statement_timeout": str(statement_timeout_ms),
+                "random_page_cost": RANDOM_PAGE_COST,
+            },
             "timeout": CONNECT_TIMEOUT,
         },
         "pool_pre_ping": True,

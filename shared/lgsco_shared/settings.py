@@ -85,6 +85,14 @@ class Settings(BaseSettings):
         description="Proxy addresses or networks whose X-Forwarded-For is believed (JSON list); "
         "empty: none, not even loopback.",
     )
+    search_ranked: int = Field(
+        default=1000,
+        ge=10,
+        le=100_000,
+        description="A full-text search ranks the newest this many matches by relevance (the "
+        "response's `ranking` says how many matched): ranking every match of a common word "
+        "would read a third of the corpus.",
+    )
     max_body_bytes: int = Field(
         default=65536,
         ge=1024,

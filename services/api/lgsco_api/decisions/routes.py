@@ -19,6 +19,7 @@ from lgsco_api.kit.query import ClosedQueryRoute
 from lgsco_api.kit.schemas import ERRORS, NOT_FOUND, REFERENCE_SCHEMA
 from lgsco_shared import references
 from lgsco_shared.domain import ATTRIBUTION
+from lgsco_shared.settings import Settings
 
 router = APIRouter(
     prefix="/decisions", tags=["decisions"], responses=ERRORS, route_class=ClosedQueryRoute
@@ -44,11 +45,12 @@ async def list_decisions(
     you page do not shift or repeat later pages. For incremental sync, keep the largest
     `last_changed_at` you have seen and ask with `changed_since`; decisions taken down come back
     with `status: archived` (at about five years) or `withdrawn` (sooner). With `q`, results are
-    ranked and carry a highlighted `snippet`. `format=csv` (or `Accept: text/csv`) streams the
-    same rows as CSV.
+    ranked and carry a highlighted `snippet`: relevance orders the newest 1,000 matches
+    (LGSCO_SEARCH_RANKED), and `ranking` says how many matched. `format=csv` (or
+    `Accept: text/csv`) streams the same rows as CSV.
     """
     filters = await known(session, query.criteria())
-    fields, limit = query.fields, query.limit
+    fields, limit, ranked = query.fields, query.limit, settings.search_ranked
     try:
         chosen_sort = service.choose_sort(query.sort, filters)
     except service.SortNeedsQuery as exc:
@@ -67,46 +69,50 @@ async def list_decisions(
             following: dict[str, str] = {}
             if limit is not None:  # a bounded export: where the next one starts
                 bounded = await queries.list_decisions(
-                    session, filters, sort=chosen_sort, after=after, limit=limit
+                    session, filters, sort=chosen_sort, after=after, limit=limit, ranked=ranked
                 )
                 if bounded.next_key:
                     following = cursor.next_headers(
                         request, cursor.encode(chosen_sort.value, bounded.next_key)
                     )
-            rows = _csv_rows(
-                session, settings.site_url, filters, chosen_sort, after, limit, columns
-            )
+            rows = _csv_rows(session, settings, filters, chosen_sort, after, limit, columns)
             return csvout.csv_response(columns, rows, "decisions.csv", following)
         page = await queries.list_decisions(
-            session, filters, sort=chosen_sort, after=after, limit=limit or 50
+            session, filters, sort=chosen_sort, after=after, limit=limit or 50, ranked=ranked
         )
     except queries.BadCursorKey:
         raise invalid("cursor", "it is not a cursor this API returned") from None
     items = schemas.items_json(page.rows, settings.site_url, columns)
     next_cursor = cursor.encode(chosen_sort.value, page.next_key) if page.next_key else None
     # Items are already JSON and may be trimmed by fields=, so they bypass response validation.
-    page_body = {
+    page_body: dict[str, Any] = {
         "items": items,
         "next_cursor": next_cursor,
         "limit": limit or 50,
         "sort": chosen_sort.value,
+        "ranking": None,
         "attribution": ATTRIBUTION,
     }
+    if chosen_sort is DecisionSort.RELEVANCE:
+        matches = await queries.count_matches(session, filters)
+        page_body["ranking"] = schemas.ranking(matches, ranked).model_dump()
     return JSONResponse(page_body, headers=cursor.next_headers(request, next_cursor))
 
 
 async def _csv_rows(
     session: SessionDep,
-    site_url: str,
+    settings: Settings,
     filters: DecisionFilters,
     sort: DecisionSort,
     after: list[Any] | None,
     limit: int | None,
     columns: tuple[str, ...],
 ) -> AsyncIterator[dict[str, Any]]:
-    rows = queries.stream_decisions(session, filters, sort=sort, after=after, limit=limit)
+    rows = queries.stream_decisions(
+        session, filters, sort=sort, after=after, limit=limit, ranked=settings.search_ranked
+    )
     async for row in rows:
-        item = schemas.item_from_row(row, site_url).model_dump(include=set(columns))
+        item = schemas.item_from_row(row, settings.site_url).model_dump(include=set(columns))
         if "organisations" in item:  # a spreadsheet cell holds the names
             item["organisations"] = [o["name"] for o in item["organisations"]]
         yield item

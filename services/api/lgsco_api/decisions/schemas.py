@@ -165,6 +165,17 @@ LIST_FIELDS = tuple(DecisionItem.model_fields)
 ALWAYS_FIELDS = ("reference", "source_url", "attribution")
 
 
+class Ranking(BaseModel):
+    """How a full-text search was ranked: relevance orders the newest `ranked` of its matches."""
+
+    matches: int = Field(description="Decisions matching q and every filter.", examples=[18234])
+    ranked: int = Field(description="The newest of those, ranked by relevance.", examples=[1000])
+    note: str = Field(
+        description="The same, in words.",
+        examples=["top 1,000 of 18,234 matches by date, ranked by relevance"],
+    )
+
+
 class DecisionPage(BaseModel):
     items: list[DecisionItem] = Field(description="fields= may leave out some members.")
     next_cursor: str | None = Field(
@@ -172,7 +183,20 @@ class DecisionPage(BaseModel):
     )
     limit: int
     sort: DecisionSort
+    ranking: Ranking | None = Field(
+        None,
+        description="With sort=relevance: how many matched and how many of them were ranked "
+        "(the newest LGSCO_SEARCH_RANKED). Narrow a common word with filters, or sort by date, "
+        "to read past them.",
+    )
     attribution: str
+
+
+def ranking(matches: int, ranked: int) -> Ranking:
+    if matches <= ranked:
+        return Ranking(matches=matches, ranked=matches, note=f"all {matches:,} matches ranked")
+    note = f"top {ranked:,} of {matches:,} matches by date, ranked by relevance"
+    return Ranking(matches=matches, ranked=ranked, note=note)
 
 
 class Section(BaseModel):
