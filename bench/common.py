@@ -22,6 +22,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import asyncpg
 import httpx
 
+from lgsco_shared.db import RANDOM_PAGE_COST
+
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "bench" / ".work"  # git-ignored: embedded servers' data, logs, raw results
 PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv").is_dir() else sys.executable
@@ -151,6 +153,9 @@ def asyncpg_args(url: str) -> dict[str, Any]:
     parts = urlsplit(url)
     query = parse_qs(parts.query)
     args: dict[str, Any] = {
+        # The planner costs the service's own connections use (lgsco_shared.db), so the SQL
+        # floor and EXPLAIN see the plans the API gets.
+        "server_settings": {"random_page_cost": RANDOM_PAGE_COST},
         "user": unquote(parts.username or "postgres"),
         "database": parts.path.lstrip("/") or "postgres",
         "host": query["host"][0] if "host" in query else parts.hostname or "127.0.0.1",

@@ -301,18 +301,18 @@ CAUSES = {
         "read thousands of rows (bitmap heap scans) and sort them to take the first page."
     ),
     "full-text query": (
-        "Ranking by relevance reads and ranks every matching decision's search vector. The "
-        "workload's terms match up to a third of the 60,000 decisions (the corpus texts are "
-        "cycled): 'apologise' matches about 20,000. The GIN index finds them at once, but "
-        "PostgreSQL cannot return them in rank order from it (the RUM extension can; it is "
-        "not in the embedded server). A term matching 6% ranks in about 75 ms in SQL. At "
-        "concurrency 32 a request that waits more than 2 s for one of the pool's 20 "
+        "The workload's terms match up to a third of the 60,000 decisions (the corpus texts "
+        "are cycled): 'apologise' matches about 20,000. The GIN index finds them; relevance "
+        "ranks the newest LGSCO_SEARCH_RANKED (1,000) of them, and the answer says how many "
+        "matched. What remains is finding and date-ordering every match (a bitmap heap scan "
+        "of up to 20,000 rows), counting them, ranking 1,000 vectors and the snippets of one "
+        "page. At concurrency 32 a request that waits more than 2 s for one of the pool's 20 "
         "connections is refused with 503 (busy, Retry-After), by design: those are the errors."
     ),
     "stats/outcomes by organisation, all years": (
         "Counting every decision's outcome per organisation reads both covering indexes in "
-        "full (the SQL alone is ~55 ms at p50); the p99 adds the machine's noise. A summary "
-        "table kept up to date at ingest would make it constant-time."
+        "full (the SQL alone is ~55 ms at p50); the p99 adds the machine's noise. Migration 0010's "
+        "summary table answers it where it holds the counts (bench/stats_summary.py)."
     ),
     "stats/outcomes by organisation, one year": (
         "For a year's counts PostgreSQL chooses to hash all 60,000 organisation links rather "
