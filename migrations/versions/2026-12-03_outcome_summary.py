@@ -2,8 +2,8 @@
 kept by triggers in the same transaction as the decisions and their organisation links, and
 filled from the decisions stored.
 
-Statistics read a few hundred summary rows instead of counting every decision: the cost of an
-all-years count by organisation no longer grows with the corpus. The triggers, not the
+Statistics read summary rows instead of counting every decision, so their cost grows more
+slowly than the corpus (one row per combination that occurs, not per decision). The triggers, not the
 application, keep the counts, so every writer (ingest, reparse, withdrawals, an operator's SQL)
 moves them. organisation_id 0 counts each decision once.
 

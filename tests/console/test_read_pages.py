@@ -85,6 +85,11 @@ class TestDecisionSearch:
         ]
         outcomes = [r.css_first("td[data-outcome]").attributes["data-outcome"] for r in rows]  # type: ignore[union-attr]
         assert outcomes == [i["outcome"] or "" for i in listing["items"]]
+        ranking = tree.css_first("#ranking")
+        if listing["ranking"] is None:
+            assert ranking is None
+        else:  # a search by relevance says what it ranked, in the API's words
+            assert listing["ranking"]["note"] in text(ranking)
 
     async def test_next_page_continues_as_the_api_does(self, site: AsyncClient) -> None:
         tree = page(await site.get("/console/decisions"))

@@ -1,4 +1,5 @@
-"""Outcome counts kept beside the decisions, so statistics cost the same at any corpus size.
+"""Outcome counts kept beside the decisions, so statistics read one row per combination that
+occurs instead of one per decision.
 
 One row per (organisation, category, subcategory, month, status, outcome) with how many
 decisions have it; `organisation_id` 0 counts each decision once, whatever it names (a decision

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from lgsco_api.console import pages
 from lgsco_api.console.forms import first, read_query
-from lgsco_api.decisions import queries, service
+from lgsco_api.decisions import queries, schemas, service
 from lgsco_api.decisions.criteria import DecisionFilters, DecisionSort
 from lgsco_api.decisions.schemas import (
     DecisionFilterQuery,
@@ -87,7 +87,7 @@ async def search(
     try:
         after = cursor.decode(c, sort.value) if (c := first(query, "cursor")) else None
         page = await queries.list_decisions(
-            session, filters, sort=sort, after=after, limit=PAGE_SIZE
+            session, filters, sort=sort, after=after, limit=PAGE_SIZE, ranked=settings.search_ranked
         )
     except (Problem, queries.BadCursorKey):
         context["errors"] = {"cursor": "That page link is no longer valid; search again."}
@@ -99,6 +99,10 @@ async def search(
         "items": [item_from_row(row, settings.site_url) for row in page.rows],
         "total": total,
         "sort": sort,
+        # As GET /v1/decisions says it: relevance orders only the newest matches.
+        "ranking": schemas.ranking(total.decisions, settings.search_ranked)
+        if sort is DecisionSort.RELEVANCE
+        else None,
         "next_link": _link(query, cursor=next_cursor) if next_cursor else None,
         "first_link": _link(query, cursor=None) if "cursor" in query else None,
         "csv_link": f"/v1/decisions?{api_query}&format=csv",

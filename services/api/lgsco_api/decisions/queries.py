@@ -45,7 +45,6 @@ from lgsco_shared.models import (
     Remedy,
 )
 
-RANKED = 1000  # matches ranked by relevance by default (LGSCO_SEARCH_RANKED)
 NO_DATE = date(1, 1, 1)  # sorts undated decisions after every dated one (newest first)
 HEADLINE_OPTIONS = "StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=25, MinWords=8"
 
@@ -199,7 +198,7 @@ async def list_decisions(
     sort: DecisionSort,
     after: Sequence[Any] | None,
     limit: int,
-    ranked: int = RANKED,
+    ranked: int,
 ) -> Page:
     """One page of decisions after the cursor key `after`, and the key of the next page; by
     relevance, among the newest `ranked` matches."""
@@ -217,8 +216,8 @@ async def stream_decisions(
     sort: DecisionSort,
     after: Sequence[Any] | None,
     limit: int | None,
+    ranked: int,
     batch: int = 500,
-    ranked: int = RANKED,
 ) -> AsyncIterator[RowMapping]:
     """Every matching row from `after` on (at most `limit`), read in keyset batches."""
     remaining = limit
