@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -28,6 +29,10 @@ SEARCH_VECTOR_SQL = (
     "setweight(to_tsvector('english', coalesce(summary, '')), 'A') || "
     "setweight(to_tsvector('english', coalesce(body_text, '')), 'B')"
 )
+# The lists' date order: undated decisions after every dated one when the newest come first.
+# The lists write the same expression with the same constant (decisions.filters.SORT_DATE), and
+# tests/api/test_list_plans.py checks that this index serves them.
+SORT_DATE_SQL = "coalesce(decided_on, '-infinity'::date)"
 
 
 class Decision(Base):
@@ -39,6 +44,11 @@ class Decision(Base):
         Index("ix_decision_last_changed_at_id", "last_changed_at", "id"),
         Index("ix_decision_category_subcategory", "category", "subcategory"),
         Index("ix_decision_outcome_id", "outcome", "id"),
+        # Lists in date order, alone and within a category (any case); migration 0011.
+        Index("ix_decision_sort_date_id", text(SORT_DATE_SQL), "id"),
+        Index(
+            "ix_decision_category_sort_date_id", text("lower(category)"), text(SORT_DATE_SQL), "id"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -23,6 +23,7 @@ class Remedy(Base):
         UniqueConstraint("decision_id", "fingerprint"),
         Index("ix_remedy_type_due_on", "type", "due_on"),
         Index("ix_remedy_due_on_id", "due_on", "id"),
+        Index("ix_remedy_status_due_on", "status", "due_on"),  # overdue: pending, past due
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from lgsco_shared.domain import Outcome, PublicationStatus
 
@@ -27,6 +27,10 @@ class DecisionFilters(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     organisation: tuple[str, ...] = ()
+    # The ids `organisation` resolved to, once checked (kit.deps.known). The queries name them
+    # as constants, so the planner sees from its statistics how large a council is (a sub-select
+    # hides that, and a large council's rows were read and sorted to take one page).
+    organisation_ids: tuple[int, ...] | None = Field(default=None, exclude=True)
     category: str | None = None
     subcategory: str | None = None
     outcome: tuple[Outcome, ...] = ()

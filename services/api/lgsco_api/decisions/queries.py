@@ -30,6 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lgsco_api.decisions.criteria import DecisionFilters, DecisionSort
 from lgsco_api.decisions.filters import (
+    LISTED,
+    SORT_DATE,
     TS_CONFIG,
     decision_conditions,
     financial_year_label,
@@ -45,10 +47,10 @@ from lgsco_shared.models import (
     Remedy,
 )
 
-NO_DATE = date(1, 1, 1)  # sorts undated decisions after every dated one (newest first)
+# An undated decision's key in a cursor. asyncpg sends date.min as '-infinity', the value the
+# sort key gives undated decisions, so a cursor at an undated decision splits them by id.
+NO_DATE = date.min
 HEADLINE_OPTIONS = "StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=25, MinWords=8"
-
-_DATED = func.coalesce(Decision.decided_on, literal(NO_DATE))  # a sort key, built once
 
 
 class BadCursorKey(ValueError):
@@ -69,9 +71,9 @@ def _rank(filters: DecisionFilters) -> ColumnElement[float]:
 def _sort_key(sort: DecisionSort, filters: DecisionFilters) -> tuple[list[Any], bool]:
     """(key columns, descending) for a sort."""
     if sort is DecisionSort.NEWEST:
-        return [_DATED, Decision.id], True
+        return [SORT_DATE, Decision.id], True
     if sort is DecisionSort.OLDEST:
-        return [_DATED, Decision.id], False
+        return [SORT_DATE, Decision.id], False
     if sort is DecisionSort.CHANGED:
         return [Decision.last_changed_at, Decision.id], False
     return [_rank(filters), Decision.id], True
@@ -164,13 +166,13 @@ def _page_query(
         # and ranking reads each match's whole vector. The GIN and date indexes find these.
         newest = (
             select(Decision.id)
-            .where(*decision_conditions(filters))
-            .order_by(_DATED.desc(), Decision.id.desc())
+            .where(*decision_conditions(filters, LISTED))
+            .order_by(SORT_DATE.desc(), Decision.id.desc())
             .limit(ranked)
         )
         query = select(*_columns(filters)).where(Decision.id.in_(newest))
     else:
-        query = select(*_columns(filters)).where(*decision_conditions(filters))
+        query = select(*_columns(filters)).where(*decision_conditions(filters, LISTED))
     if after is not None:
         values = [
             literal(v, type_=k.type) for k, v in zip(keys, _key_values(sort, after), strict=True)

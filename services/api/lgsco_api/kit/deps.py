@@ -86,6 +86,8 @@ Criteria = TypeVar("Criteria", DecisionFilters, RemedyFilters)
 
 async def known(session: AsyncSession, criteria: Criteria) -> Criteria:
     """`criteria`, once every `organisation` it names is stored (404 with similar names
-    otherwise: a typo must not read as "no complaints")."""
-    await require_known(session, criteria.organisation)
-    return criteria
+    otherwise: a typo must not read as "no complaints"), with the ids they resolved to."""
+    if not criteria.organisation:
+        return criteria
+    ids = await require_known(session, criteria.organisation)
+    return criteria.model_copy(update={"organisation_ids": ids})

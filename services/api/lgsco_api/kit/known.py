@@ -59,10 +59,11 @@ async def unknown_organisation(session: AsyncSession, key: str) -> Problem:
     )
 
 
-async def require_known(session: AsyncSession, keys: tuple[str, ...]) -> None:
-    """404 for the first of `keys` (ids or exact names, any case) naming no stored organisation."""
+async def require_known(session: AsyncSession, keys: tuple[str, ...]) -> tuple[int, ...]:
+    """The ids `keys` name (ids or exact names, any case); 404 for the first key naming no
+    stored organisation."""
     if not keys:
-        return
+        return ()
     ids = {int(k) for k in keys if _is_id(k)}
     names = {k.strip().lower() for k in keys if not _is_id(k)}
     conditions = []
@@ -81,3 +82,4 @@ async def require_known(session: AsyncSession, keys: tuple[str, ...]) -> None:
         known = int(key) in found_ids if _is_id(key) else key.strip().lower() in found_names
         if not known:
             raise await unknown_organisation(session, key)
+    return tuple(sorted(found_ids))

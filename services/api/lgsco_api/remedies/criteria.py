@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from lgsco_shared.domain import RemedyCommitment, RemedyStatus, RemedyType
 
@@ -17,6 +17,10 @@ class RemedyFilters(BaseModel):
         return {k: v for k, v in self.model_dump(mode="json").items() if v not in (None, [], ())}
 
     organisation: tuple[str, ...] = ()
+    # The ids `organisation` resolved to, once checked (kit.deps.known). The queries name them
+    # as constants, so the planner sees from its statistics how large a council is (a sub-select
+    # hides that, and a large council's rows were read and sorted to take one page).
+    organisation_ids: tuple[int, ...] | None = Field(default=None, exclude=True)
     type: tuple[RemedyType, ...] = ()
     status: tuple[RemedyStatus, ...] = ()
     due_before: date | None = None

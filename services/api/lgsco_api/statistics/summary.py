@@ -48,6 +48,9 @@ async def organisation_scope(session: AsyncSession, filters: DecisionFilters) ->
     organisation; the one it names; None when the name matches several (counted live)."""
     if not filters.organisation:
         return EVERY_DECISION
+    if filters.organisation_ids is not None:  # resolved already: every key named one
+        ids = filters.organisation_ids
+        return ids[0] if len(ids) == 1 else None
     conn = await session.connection()
     found = (
         await conn.execute(
