@@ -2,13 +2,14 @@
 
 A page from the site is hostile input to lexbor, whose work can grow much faster than the page
 (thousands of unclosed formatting elements followed by thousands of blocks: 60 KB, 24 s, 2.5 GB).
-So before lexbor sees a page, `precheck` counts what makes it expensive (`<`, formatting elements
-opened and left open, an estimate of nesting depth) against configured ceilings; a page over one
-is refused without being parsed. Every page that passes is parsed in a small pool of child
-processes (`lgsco_ingest.parseworker`), each with an address-space limit and, per page, a CPU-time
-limit; a watchdog kills a child that overruns its wall-clock allowance. A child that dies is
-replaced on the next page, and the page that killed it is the one named: `ParseLimit`, a
-`ParseError` whose page the pipeline quarantines (kind `limit`) and never parses again.
+So every page goes to a small pool of child processes (`lgsco_ingest.parseworker`), each with an
+address-space limit and, per page, a CPU-time limit. There, before lexbor sees the page,
+`precheck` counts what makes it expensive (`<`, formatting elements opened and left open, an
+estimate of nesting depth) against configured ceilings, and a page over one is refused without
+being parsed (the counting, ~1 ms a page, stays off the crawl's event loop too). A watchdog
+kills a child that overruns its wall-clock allowance. A child that dies is replaced on the next
+page, and the page that killed it is the one named: `ParseLimit`, a `ParseError` whose page the
+pipeline quarantines (kind `limit`) and never parses again.
 
 Parsing stays pure (html in, record out); the child returns the same records or `ParseError`.
 The processes are started lazily, on the first page, and hold no connection or setting of the
@@ -21,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import dataclasses
 import logging
 import os
 import pickle  # nosec B403 - frames exchanged with our own child process only
@@ -70,7 +72,9 @@ class Limits:
 
 # --- Pre-checks: a single pass of a regular expression over the tags ----------------------------
 
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]{0,15})((?:[^<>\"']|\"[^\"]*\"|'[^']*')*?)(/?)>?")
+# A tag's start: whether it closes, its name, and a slash right after the name (`<br/>`).
+# Attributes are not read: HTML ignores the slash of `<div .../>`, so such a tag opens an element.
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]{0,15})(/?)")
 FORMATTING = frozenset(
     "a b big code em font i nobr s small strike strong tt u span".split()  # noqa: SIM905
 )
@@ -80,6 +84,26 @@ VOID = frozenset(
 )
 # Closed implicitly by the next sibling or the parent's end: not counted toward depth.
 OPTIONAL_END = frozenset("p li dt dd tr td th option optgroup thead tbody tfoot colgroup".split())  # noqa: SIM905
+
+_SKIP, _FORMATTING, _OPTIONAL, _NESTING = range(4)
+_KINDS: dict[str, int] = {}  # tag name as written -> how it counts; bounded below
+
+
+def _kind(name: str) -> int:
+    kind = _KINDS.get(name)
+    if kind is None:
+        low = name.lower()
+        if low in VOID:
+            kind = _SKIP
+        elif low in FORMATTING:
+            kind = _FORMATTING
+        elif low in OPTIONAL_END:
+            kind = _OPTIONAL
+        else:
+            kind = _NESTING
+        if len(_KINDS) < 4096:  # a hostile page's made-up names must not grow it for good
+            _KINDS[name] = kind
+    return kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,22 +115,23 @@ class Shape:
 
 
 def shape(html: str) -> Shape:
-    """The counts `precheck` compares, in one pass (about 1 ms for a typical 50 KB page)."""
-    tags = html.count("<")
+    """The counts `precheck` compares, in one pass (about 1 ms for a typical 50 KB page: it runs
+    in the crawl's own process, on every page, so its loop is kept lean)."""
     formatting = closed_formatting = 0
     depth = deepest = 0
     open_counts: dict[str, int] = {}
-    for match in _TAG.finditer(html):
-        closing, name, self_closing = match.group(1), match.group(2).lower(), match.group(4)
-        if name in VOID or (self_closing and not closing):
+    for closing, name, self_closing in _TAG.findall(html):
+        kind = _kind(name)
+        if kind == _SKIP or (self_closing and not closing):
             continue
-        if name in FORMATTING:
+        if kind == _FORMATTING:
             if closing:
                 closed_formatting += 1
             else:
                 formatting += 1
-        if name in OPTIONAL_END:
+        elif kind == _OPTIONAL:
             continue
+        name = name.lower()
         if closing:
             if open_counts.get(name):
                 open_counts[name] -= 1
@@ -114,8 +139,9 @@ def shape(html: str) -> Shape:
         else:
             open_counts[name] = open_counts.get(name, 0) + 1
             depth += 1
-            deepest = max(deepest, depth)
-    return Shape(tags, formatting, max(0, formatting - closed_formatting), deepest)
+            if depth > deepest:
+                deepest = depth
+    return Shape(html.count("<"), formatting, max(0, formatting - closed_formatting), deepest)
 
 
 def precheck(html: str, limits: Limits) -> str | None:
@@ -171,7 +197,7 @@ class _Child:
         )
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.stdin, self.stdout = self.proc.stdin, self.proc.stdout
-        write_frame(self.stdin, {"cpu_seconds": limits.cpu_seconds, "memory_mb": limits.memory_mb})
+        write_frame(self.stdin, dataclasses.asdict(limits))
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -190,6 +216,8 @@ class _Child:
             raise ParseLimit(self._death()) from None
         finally:
             timer.cancel()
+        if status == "refused":  # the pre-check: lexbor never saw the page
+            raise ParseLimit(str(value))
         if status == "limit":
             self.kill()  # a child that ran out of memory may be in any state: start afresh
             raise ParseLimit(str(value))
@@ -298,7 +326,7 @@ def configure(limits: Limits) -> None:
 
 
 class Parser:
-    """What the pipeline, the crawl and reparse call: pre-check, then parse in a child."""
+    """What the pipeline, the crawl and reparse call: a child pre-checks, then parses."""
 
     def __init__(self, limits: Limits | None = None) -> None:
         self.limits = limits or _configured
@@ -306,9 +334,6 @@ class Parser:
     def _checked(self, html: str, url: str) -> None:
         if not isinstance(html, str):
             raise ParseError(f"page is {type(html).__name__}, not text", url=url)
-        reason = precheck(html, self.limits)
-        if reason is not None:
-            raise ParseLimit(reason, url=url)
 
     async def decision(
         self, html: str, *, url: str, reference: str | None, permalink: str | None = None

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lgsco_ingest.parsebox import read_frame, write_frame
+from lgsco_ingest.parsebox import Limits, precheck, read_frame, write_frame
 
 
 def _limit_memory(memory_mb: int) -> None:
@@ -84,9 +84,10 @@ def serve() -> None:
     import lgsco_ingest.extract.normalise
     import lgsco_ingest.site.parse  # noqa: F401
 
-    memory_mb = int(config["memory_mb"])
+    limits = Limits(**config)
+    memory_mb = limits.memory_mb
     _limit_memory(memory_mb)
-    cpu_seconds = float(config["cpu_seconds"])
+    cpu_seconds = limits.cpu_seconds
     over_memory = f"parse needed more than the parser's memory limit ({memory_mb} MB)"
     while True:
         try:
@@ -94,6 +95,11 @@ def serve() -> None:
         except EOFError:
             return
         _allow_cpu(cpu_seconds)
+        # The pre-check runs here, off the crawl's event loop, and before lexbor sees the page.
+        reason = precheck(args[0], limits)
+        if reason is not None:
+            write_frame(stdout, ("refused", reason))
+            continue
         try:
             reply: tuple[str, Any] = ("ok", TASKS[task](*args))
         except ParseError as exc:

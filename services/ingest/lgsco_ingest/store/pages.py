@@ -3,6 +3,7 @@ recorded against them."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import zlib
 from typing import cast
@@ -77,7 +78,8 @@ async def save_raw_page(
             "last_modified": page.last_modified,
             "content_type": page.content_type,
             "body_sha256": hashlib.sha256(body).hexdigest(),
-            "body_zlib": zlib.compress(body, 6),
+            # zlib lets go of the GIL: in a thread it runs beside the event loop (~1.5 ms a page).
+            "body_zlib": await asyncio.to_thread(zlib.compress, body, 6),
             "body_size": len(body),
             "fetched_at": page.fetched_at,
         },
