@@ -3,8 +3,9 @@
 The crawled database is topped up to `total` (bench/topup.py), the URLs of each endpoint are
 chosen and the SQL the API runs for them captured (bench/workload.py), each statement is
 EXPLAINed (bench/explain.py), then `lgsco api` serves on 127.0.0.1 while bench/loadgen.py, in a
-process of its own, alternates per endpoint and concurrency between the API over HTTP and the
-same SQL straight on asyncpg (the floor), round after round.
+process of its own, alternates per endpoint and concurrency between the API over HTTP, a bare
+FastAPI + asyncpg app serving the same SQL (bench/bare.py, the framework floor) and the same SQL
+straight on asyncpg (the database floor), round after round.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import Any
 
 from bench import explain, topup, workload
 from bench.common import (
+    PYTHON,
+    REPO,
     WORK,
     Services,
     Spread,
@@ -58,8 +61,12 @@ class ApiResult:
     rounds: int
     seconds: float  # per measurement
     http: dict[tuple[str, int], Measured] = field(default_factory=dict)
+    bare: dict[tuple[str, int], Measured] = field(default_factory=dict)
     sql: dict[tuple[str, int], Measured] = field(default_factory=dict)
     ratio: dict[str, Spread] = field(default_factory=dict)  # API p50 / SQL p50, concurrency 1
+    # API p50 / bare p50 at concurrency 1; API req/s / bare req/s at the highest concurrency
+    bare_ratio: dict[str, Spread] = field(default_factory=dict)
+    bare_throughput: dict[str, Spread] = field(default_factory=dict)
     explained: list[explain.Explained] = field(default_factory=list)
 
 
@@ -90,8 +97,35 @@ def api_process(database_url: str, redis_url: str) -> Iterator[str]:
             process.wait(timeout=30)
 
 
+@contextmanager
+def bare_process(database_url: str, plan: tuple[Any, ...]) -> Iterator[str]:
+    """bench/bare.py on a free port, answering the plan's URLs with their captured SQL."""
+    port = free_port()
+    plan_file = WORK / "bare-plan.pickle"
+    plan_file.write_bytes(pickle.dumps((database_url, *plan)))
+    with (WORK / "bare.log").open("w") as log:
+        process = subprocess.Popen(
+            [PYTHON, "-m", "bench.bare", str(plan_file), str(port)],
+            cwd=REPO,
+            env=child_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            wait_ready(base_url, process)
+            yield base_url
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+MODES = ("http", "bare", "sql")
+
+
 def _steps(round_: int, seconds: float) -> list[Step]:
-    modes = ("http", "sql") if round_ % 2 == 0 else ("sql", "http")
+    shift = round_ % len(MODES)  # each mode goes first in turn
+    modes = MODES[shift:] + MODES[:shift]
     return [
         Step(endpoint.name, mode, concurrency, seconds)
         for endpoint in ENDPOINTS
@@ -127,20 +161,34 @@ def run(svc: Services, database_url: str, *, total: int, rounds: int, seconds: f
     ]
     runs: list[dict[str, Any]] = []
     plan_file = WORK / "loadgen-plan.pickle"
-    with api_process(database_url, svc.redis_url) as base_url:
+    with (
+        api_process(database_url, svc.redis_url) as base_url,
+        bare_process(database_url, (urls, statements)) as bare_url,
+    ):
         for r in range(rounds):
-            say(f"api: load round {r + 1}/{rounds} (API and asyncpg floor, concurrency 1 and 32)")
-            plan = Plan(base_url, database_url, urls, statements, _steps(r, seconds), token)
+            say(f"api: load round {r + 1}/{rounds} (API, bare FastAPI, asyncpg; concurrency 1, 32)")
+            steps = _steps(r, seconds)
+            plan = Plan(base_url, bare_url, database_url, urls, statements, steps, token)
             plan_file.write_bytes(pickle.dumps(plan))
             runs += run_json(["-m", "bench.loadgen", str(plan_file)])["steps"]
     result = ApiResult(decisions, remedies, copied, rounds, seconds, explained=explained)
     for name in (endpoint.name for endpoint in ENDPOINTS):
         for concurrency in CONCURRENCY:
             result.http[(name, concurrency)] = _measured(_select(runs, name, "http", concurrency))
+            result.bare[(name, concurrency)] = _measured(_select(runs, name, "bare", concurrency))
             result.sql[(name, concurrency)] = _measured(_select(runs, name, "sql", concurrency))
-        api, sql = _select(runs, name, "http", 1), _select(runs, name, "sql", 1)
-        ratios = [a["p50_ms"] / s["p50_ms"] for a, s in zip(api, sql, strict=True)]
-        result.ratio[name] = Spread.of(ratios)
+        api, bare, sql = (_select(runs, name, mode, 1) for mode in MODES)
+        result.ratio[name] = Spread.of(
+            [a["p50_ms"] / s["p50_ms"] for a, s in zip(api, sql, strict=True)]
+        )
+        result.bare_ratio[name] = Spread.of(
+            [a["p50_ms"] / b["p50_ms"] for a, b in zip(api, bare, strict=True)]
+        )
+        high = CONCURRENCY[-1]
+        api_high, bare_high = _select(runs, name, "http", high), _select(runs, name, "bare", high)
+        result.bare_throughput[name] = Spread.of(
+            [a["per_second"] / b["per_second"] for a, b in zip(api_high, bare_high, strict=True)]
+        )
     return result
 
 

@@ -1,6 +1,7 @@
-"""Load from a process of its own: GET the API's URLs over loopback (mode "http"), or run the SQL
-the API ran for the same URLs directly on asyncpg (mode "sql", the floor), at a fixed concurrency
-for a fixed time. Prints one JSON object: per step, requests, errors, p50/p99 ms and requests/s.
+"""Load from a process of its own: GET the API's URLs over loopback (mode "http"), the same URLs
+from the bare FastAPI app (mode "bare", bench/bare.py), or run the SQL the API ran for them
+directly on asyncpg (mode "sql", the floor), at a fixed concurrency for a fixed time. Prints one
+JSON object: per step, requests, errors, p50/p99 ms and requests/s.
 
 Run: python -m bench.loadgen PLAN.pickle   (written by bench/api.py: URLs, statements, schedule)
 """
@@ -32,7 +33,7 @@ WARMUP_SECONDS = 0.5
 @dataclass(frozen=True, slots=True)
 class Step:
     endpoint: str
-    mode: str  # "http" or "sql"
+    mode: str  # "http", "bare" or "sql"
     concurrency: int
     seconds: float
 
@@ -40,6 +41,7 @@ class Step:
 @dataclass(frozen=True, slots=True)
 class Plan:
     base_url: str  # the API, http://127.0.0.1:PORT
+    bare_url: str  # bench/bare.py
     database_url: str
     urls: dict[str, list[str]]  # endpoint -> paths with query
     statements: dict[str, list[list[Statement]]]  # endpoint -> per URL, the SQL the API ran
@@ -89,7 +91,8 @@ async def _drive(
 async def run_http(plan: Plan, step: Step) -> dict[str, Any]:
     urls = plan.urls[step.endpoint]
     limits = httpx.Limits(max_connections=step.concurrency, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=plan.base_url, limits=limits, timeout=30) as client:
+    base_url = plan.bare_url if step.mode == "bare" else plan.base_url
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
 
         async def one(i: int) -> bool:
             path = urls[i % len(urls)]
@@ -121,7 +124,7 @@ async def run_sql(plan: Plan, step: Step) -> dict[str, Any]:
 async def main(plan: Plan) -> list[dict[str, Any]]:
     out = []
     for step in plan.steps:
-        runner = run_http if step.mode == "http" else run_sql
+        runner = run_sql if step.mode == "sql" else run_http
         result = await runner(plan, step)
         out.append(
             {"endpoint": step.endpoint, "mode": step.mode, "concurrency": step.concurrency} | result

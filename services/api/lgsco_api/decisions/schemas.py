@@ -269,7 +269,8 @@ class DecisionRead(BaseModel):
 
 
 def _item_values(row: Mapping[Any, Any], site_url: str) -> dict[str, Any]:
-    values = {k: row[k] for k in LIST_FIELDS if k in row}
+    data = dict(row)  # a plain dict: a row mapping's `in` costs ~2 us, 26 times an item
+    values = {k: data[k] for k in LIST_FIELDS if k in data}
     values["organisations"] = list(row["organisations"] or [])
     values["organisation_names"] = [o["name"] for o in values["organisations"]]
     values["source_url"] = source_url(site_url, row["permalink"])
