@@ -71,8 +71,9 @@ class ApiResult:
 
 
 @contextmanager
-def api_process(database_url: str, redis_url: str) -> Iterator[str]:
-    """`lgsco api` on a free port, with its access log going to bench/.work/api.log."""
+def api_process(database_url: str, redis_url: str, pids: list[int] | None = None) -> Iterator[str]:
+    """`lgsco api` on a free port, with its access log going to bench/.work/api.log (its pid
+    appended to `pids`, for its memory)."""
     port = free_port()
     env = child_env(
         LGSCO_DATABASE_URL=database_url,
@@ -88,6 +89,8 @@ def api_process(database_url: str, redis_url: str) -> Iterator[str]:
         process = subprocess.Popen(
             [lgsco_command(), "api"], cwd=WORK, env=env, stdout=log, stderr=subprocess.STDOUT
         )
+        if pids is not None:
+            pids.append(process.pid)
         base_url = f"http://127.0.0.1:{port}"
         try:
             wait_ready(base_url, process)

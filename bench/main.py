@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import api, crawl, parse, report, startup
+from bench import api, crawl, curve, parse, report, startup
 from bench.common import REPO, WORK, drop_database, fetch, say, services
 
 STAGES = ("parse", "crawl", "api", "startup")
@@ -42,6 +42,11 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--keep", action="store_true", help="keep the benchmark database")
     p.add_argument("--database", help="the api stage on a database an earlier --keep run left "
                    "(no crawl)")  # fmt: skip
+    p.add_argument("--scale-curve", action="store_true", help="after the api stage, grow its "
+                   "database to 240,000 and 600,000 decisions and measure every endpoint at each "
+                   "size (bench/curve.py; it grows a --database it is given)")  # fmt: skip
+    p.add_argument("--curve-sizes", default=",".join(map(str, curve.SIZES)),
+                   help="sizes of the curve (default %(default)s)")  # fmt: skip
     args = p.parse_args(argv)
     quick = args.quick
     args.scale = args.scale or (300 if quick else DEFAULT_SCALE)
@@ -52,6 +57,7 @@ def arguments(argv: list[str]) -> argparse.Namespace:
         WORK / "results-quick.md" if quick else REPO / "bench" / "results.md"
     )
     args.stages = [s.strip() for s in args.only.split(",") if s.strip()]
+    args.curve_sizes = tuple(int(n) for n in args.curve_sizes.split(","))
     if unknown := set(args.stages) - set(STAGES):
         p.error(f"unknown stage(s) {sorted(unknown)}; choose from {', '.join(STAGES)}")
     if "api" in args.stages and "crawl" not in args.stages and not args.database:
@@ -88,6 +94,10 @@ def main(argv: list[str]) -> int:
                 results["api"] = api.run(
                     svc, url, total=args.total, rounds=args.rounds, seconds=args.seconds
                 )
+                if args.scale_curve:
+                    results["curve"] = curve.run(
+                        svc, url, sizes=args.curve_sizes, seconds=args.seconds
+                    )
         finally:
             if "crawl" in results and not args.keep:
                 drop_database(svc.postgres_admin_url, results["crawl"].database_url)
