@@ -71,6 +71,18 @@ class ApiResult:
 
 
 @contextmanager
+def _serving(process: subprocess.Popen[bytes], port: int) -> Iterator[str]:
+    """The base URL of `process` once it answers /readyz; it is stopped on leaving."""
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base_url, process)
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@contextmanager
 def api_process(database_url: str, redis_url: str, pids: list[int] | None = None) -> Iterator[str]:
     """`lgsco api` on a free port, with its access log going to bench/.work/api.log (its pid
     appended to `pids`, for its memory)."""
@@ -91,13 +103,8 @@ def api_process(database_url: str, redis_url: str, pids: list[int] | None = None
         )
         if pids is not None:
             pids.append(process.pid)
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            wait_ready(base_url, process)
+        with _serving(process, port) as base_url:
             yield base_url
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
 
 
 @contextmanager
@@ -114,13 +121,8 @@ def bare_process(database_url: str, plan: tuple[Any, ...]) -> Iterator[str]:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            wait_ready(base_url, process)
+        with _serving(process, port) as base_url:
             yield base_url
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
 
 
 MODES = ("http", "bare", "sql")
